@@ -15,4 +15,4 @@ class OrganisationAdmin(admin.ModelAdmin):
 class DeskUserAdmin(UserAdmin):
     list_display = ["username", "email", "organisation", "role", "is_active"]
     list_filter = ["role", "organisation"]
-    fieldsets = UserAdmin.fieldsets + (("Active Support", {"fields": ("organisation", "role")}),)
+    fieldsets = (*UserAdmin.fieldsets, ("Active Support", {"fields": ("organisation", "role")}))

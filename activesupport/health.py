@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-
-from .celery import app as celery_app
+from kombu import Connection
 
 
 def _check_database() -> dict:
@@ -24,7 +24,8 @@ def _check_database() -> dict:
 def _check_broker() -> dict:
     started = time.monotonic()
     try:
-        with celery_app.connection_for_write() as conn:
+        options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+        with Connection(settings.CELERY_BROKER_URL, transport_options=options, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             transport = conn.transport_cls
     except Exception as error:

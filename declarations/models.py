@@ -17,7 +17,10 @@ class Declaration(models.Model):
         QUEUE = "queue", "Queued until customs is back"
         EMERGENCY = "emergency", "Emergency (fallback) procedure"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="declarations")
+    # Indexed by the (organisation, cas_id) unique constraint, which starts with it.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="declarations", db_index=False
+    )
     cas_id = models.TextField("CAS declaration id")
     lrn = models.TextField("LRN", blank=True, default="")
     mrn = models.TextField("MRN", blank=True, default="")
@@ -81,9 +84,22 @@ class DeclarationEvent(models.Model):
         PUSH = "push", "Pushed by webhook"
         REPLAY = "replay", "Replayed from quarantine"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # The hot path of the ingest writes these rows a thousand at a time, so they carry no database
+    # foreign-key constraints (each would lock and look up its parent row per event at commit) and no
+    # single-column indexes (the composite ones below start with the same columns). The ingest takes
+    # both ids from rows it has just read or created in the same transaction, and PROTECT keeps the
+    # ORM from deleting a parent that still has events.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     declaration = models.ForeignKey(
-        Declaration, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        Declaration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
     )
     event_id = models.TextField("CAS event id")
     sequence = models.BigIntegerField(null=True, blank=True)
@@ -95,7 +111,8 @@ class DeclarationEvent(models.Model):
     # NULL, not "", when absent: the unique constraint below must ignore events without one.
     customs_reference_id = models.TextField("customs message id", null=True, blank=True)  # noqa: DJ001
     source = models.CharField(max_length=8, choices=Source.choices)
-    payload = models.JSONField()
+    # The event exactly as received, as JSON text: kept for evidence and replay, never queried into.
+    payload = models.TextField()
 
     class Meta:
         constraints = [

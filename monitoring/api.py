@@ -90,9 +90,7 @@ class CasWebhookApi(APIView):
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
 
-        result = events_ingest(
-            connection=connection, items=[decode_body(body)], source=QuarantinedEvent.Source.PUSH
-        )
+        result = events_ingest(connection=connection, items=[decode_body(body)], source=QuarantinedEvent.Source.PUSH)
         if result.quarantined:
             refusal = result.first_refusal
             return Response(
@@ -100,4 +98,3 @@ class CasWebhookApi(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response({"status": "applied" if result.applied else "duplicate"}, status=status.HTTP_200_OK)
-

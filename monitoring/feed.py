@@ -7,6 +7,7 @@ refusal ends up in the quarantine with its reason.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -79,6 +80,7 @@ class FeedEvent:
     event_type: str
     event_time: datetime
     raw: dict[str, Any]
+    raw_json: str  # ``raw`` serialised once, compactly: stored as the payload, measured for the limits
     declaration: DeclarationSnapshot | None
     customs_function_code: str
     customs_reference_id: str | None
@@ -105,7 +107,14 @@ def parse_event(value: Any, *, tenant_id: str) -> FeedEvent | Refusal:
 def _parse(value: Any, expected_tenant: str) -> FeedEvent:
     if not isinstance(value, dict) or "id" not in value or "eventType" not in value:
         raise _Refused(Reason.NOT_AN_EVENT, "expected a JSON object with at least 'id' and 'eventType'")
-    _check_strings(value, "")
+    try:
+        raw_json = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as error:
+        raise _Refused(Reason.NOT_AN_EVENT, f"not serialisable as JSON: {error}") from None
+    # No string can be longer than the whole event, and JSON writes a NUL as \u0000: only events that
+    # could break a limit pay for the full walk that names the offending field.
+    if len(raw_json) > MAX_STRING_LENGTH or "\\u0000" in raw_json:
+        _check_strings(value, "")
 
     event_id = _required_str(value, "id", "")
     if len(event_id) > MAX_EVENT_ID_LENGTH:
@@ -151,6 +160,7 @@ def _parse(value: Any, expected_tenant: str) -> FeedEvent:
         event_type=event_type,
         event_time=event_time,
         raw=value,
+        raw_json=raw_json,
         declaration=declaration,
         customs_function_code=function_code,
         customs_reference_id=customs_reference_id,
@@ -173,29 +183,51 @@ def _declaration(data: dict[str, Any]) -> DeclarationSnapshot:
     route = data.get("routeOfExamination")
     if route is not None and (isinstance(route, bool) or not isinstance(route, str | int)):
         raise _Refused(Reason.INVALID_FIELD, "data.routeOfExamination: expected a string or a number")
+    fields: dict[str, Any] = {}
+    for key, attribute in _TEXT_FIELDS:
+        text = data.get(key)
+        if text is None:
+            text = ""
+        elif type(text) is not str:
+            raise _Refused(Reason.INVALID_FIELD, f"data.{key}: expected a string or null")
+        fields[attribute] = text
+    for key, attribute in _IDENTIFIER_FIELDS:
+        if len(fields[attribute]) > MAX_IDENTIFIER_LENGTH:
+            raise _Refused(Reason.INVALID_FIELD, f"data.{key}: longer than {MAX_IDENTIFIER_LENGTH} characters")
+    if not fields["cas_id"]:
+        raise _Refused(Reason.MISSING_FIELD, "data.id: required")
+    if not fields["current_status"]:
+        raise _Refused(Reason.MISSING_FIELD, "data.currentStatus: required")
     return DeclarationSnapshot(
-        cas_id=_identifier(data, "id", "data.", required=True),
-        lrn=_identifier(data, "lrn", "data."),
-        mrn=_identifier(data, "mrn", "data."),
-        jurisdiction=_optional_str(data, "jurisdiction", "data."),
-        customs_system=_optional_str(data, "customsSystem", "data."),
-        declaration_type=_optional_str(data, "declarationType", "data."),
-        additional_declaration_type=_optional_str(data, "additionalDeclarationType", "data."),
-        procedure_code=_optional_str(data, "procedureCode", "data."),
+        **fields,
         additional_procedure_codes=apcs,
-        customs_flow=_optional_str(data, "customsFlow", "data."),
-        customs_flow_step=_optional_str(data, "customsFlowStep", "data."),
-        customs_shipment_reference=_optional_str(data, "customsShipmentReference", "data."),
-        trader_reference=_optional_str(data, "traderReference", "data."),
-        declarant_eori=_optional_str(data, "declarantEori", "data."),
-        office_of_lodgement=_optional_str(data, "officeOfLodgement", "data."),
-        previous_status=_optional_str(data, "previousStatus", "data."),
-        current_status=_required_str(data, "currentStatus", "data."),
         acceptance_date=_datetime(data.get("acceptanceDate"), "data.acceptanceDate"),
         release_date=_datetime(data.get("releaseDate"), "data.releaseDate"),
         route_of_examination="" if route is None else str(route),
         errors=errors,
     )
+
+
+# (key in the event, attribute of DeclarationSnapshot) for every plain text field of ``data``.
+_TEXT_FIELDS = (
+    ("id", "cas_id"),
+    ("lrn", "lrn"),
+    ("mrn", "mrn"),
+    ("jurisdiction", "jurisdiction"),
+    ("customsSystem", "customs_system"),
+    ("declarationType", "declaration_type"),
+    ("additionalDeclarationType", "additional_declaration_type"),
+    ("procedureCode", "procedure_code"),
+    ("customsFlow", "customs_flow"),
+    ("customsFlowStep", "customs_flow_step"),
+    ("customsShipmentReference", "customs_shipment_reference"),
+    ("traderReference", "trader_reference"),
+    ("declarantEori", "declarant_eori"),
+    ("officeOfLodgement", "office_of_lodgement"),
+    ("previousStatus", "previous_status"),
+    ("currentStatus", "current_status"),
+)
+_IDENTIFIER_FIELDS = (("id", "cas_id"), ("lrn", "lrn"), ("mrn", "mrn"))
 
 
 def _check_strings(value: Any, path: str) -> None:

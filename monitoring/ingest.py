@@ -69,11 +69,17 @@ def events_ingest(
         try:
             with transaction.atomic():
                 return _ingest(connection, items, source, cursor_from, cursor_to)
-        except OperationalError as error:  # deadlock detected, or SQLite busy
-            if attempt == 2:
+        except OperationalError as error:
+            if attempt == 2 or not _is_transient(error):
                 raise
             logger.warning("ingest for connection %s retried after %s", connection.pk, error)
     raise AssertionError("unreachable")
+
+
+def _is_transient(error: OperationalError) -> bool:
+    """A deadlock between two batches (PostgreSQL) or a busy database file (SQLite): worth a retry."""
+    text = str(error).lower()
+    return "deadlock detected" in text or "database is locked" in text
 
 
 def _ingest(

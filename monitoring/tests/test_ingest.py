@@ -31,8 +31,14 @@ def tenant(connection) -> str:
 def test_a_page_creates_declarations_and_history_and_moves_the_cursor(connection):
     events = [
         status_event(tenant=tenant(connection), declaration_id="d-1", status="Submitted", at=T0),
-        status_event(tenant=tenant(connection), declaration_id="d-1", status="Accepted", at=T0 + timedelta(seconds=5),
-                     mrn="26BE00001234567891", acceptanceDate="2026-11-27T10:00:05Z"),
+        status_event(
+            tenant=tenant(connection),
+            declaration_id="d-1",
+            status="Accepted",
+            at=T0 + timedelta(seconds=5),
+            mrn="26BE00001234567891",
+            acceptanceDate="2026-11-27T10:00:05Z",
+        ),
         status_event(tenant=tenant(connection), declaration_id="d-2", status="Invalid", at=T0),
     ]
 
@@ -63,7 +69,9 @@ def test_a_page_delivered_twice_applies_once(connection):
 
 
 def test_an_older_event_never_moves_the_status_back(connection):
-    newer = status_event(tenant=tenant(connection), status="Released", previous="Accepted", at=T0 + timedelta(minutes=5))
+    newer = status_event(
+        tenant=tenant(connection), status="Released", previous="Accepted", at=T0 + timedelta(minutes=5)
+    )
     older = status_event(tenant=tenant(connection), status="Accepted", previous="Submitted", at=T0)
     ingest(connection, [newer])
 
@@ -106,8 +114,12 @@ def test_malformed_events_are_quarantined_with_their_reason_and_the_rest_applies
     too_long = status_event(tenant=tenant(connection), declaration_id="d-long", traderReference="x" * 5000)
     too_many_errors = status_event(tenant=tenant(connection), errors=[{"source": "Customs"}] * 201)
 
-    result = ingest(connection, [good, no_status, other_tenant, too_long, too_many_errors, "not an event"],
-                    cursor_from=None, cursor_to="c-1")
+    result = ingest(
+        connection,
+        [good, no_status, other_tenant, too_long, too_many_errors, "not an event"],
+        cursor_from=None,
+        cursor_to="c-1",
+    )
 
     assert (result.applied, result.quarantined) == (1, 5)
     reasons = dict(QuarantinedEvent.objects.values_list("event_id", "reason"))

@@ -1,0 +1,48 @@
+# Active Support desk: `make run` starts the whole product, `make test` runs the whole suite.
+# Both set themselves up on a fresh machine (virtualenv, packages, database).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+SIMULATOR_PORT ?= 8765
+
+# The suite runs on the real services this machine has (see ../shared/docs/SERVICES.md).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/activesupport
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/14
+
+.PHONY: run test lint install services demo bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py demo_setup --simulator-url http://127.0.0.1:$(SIMULATOR_PORT) --web-url http://127.0.0.1:$(PORT)
+	PORT=$(PORT) SIMULATOR_PORT=$(SIMULATOR_PORT) $(BIN)/honcho --procfile Procfile.dev start
+
+services:
+	bash scripts/ensure-services.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install services lint
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/pytest
+	# The same ingest and feed tests again on SQLite, the embedded default that `make run` uses.
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 CELERY_BROKER_URL=memory:// $(BIN)/pytest -m sqlite -q
+
+bench: install services
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var build
