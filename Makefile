@@ -22,7 +22,8 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 install: $(BIN)/.installed
 
 run: install
-	mkdir -p var
+# The Kombu filesystem broker's folders must exist before the worker and beat start.
+	mkdir -p var/broker/queue var/broker/processed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py demo_setup --simulator-url http://127.0.0.1:$(SIMULATOR_PORT) --web-url http://127.0.0.1:$(PORT)
@@ -38,7 +39,7 @@ lint: install
 
 test: install services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/pytest
-	# The same ingest and feed tests again on SQLite, the embedded default that `make run` uses.
+	@# The same ingest and feed tests again on SQLite, the embedded default that `make run` uses.
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 CELERY_BROKER_URL=memory:// $(BIN)/pytest -m sqlite -q
 
 bench: install services

@@ -36,7 +36,9 @@ class Command(BaseCommand):
             ("customer", User.Role.CUSTOMER_ADMIN, organisation, False),
         ]
         for username, role, member_of, is_staff in people:
-            user, _ = User.objects.get_or_create(username=username)
+            # Created with its role and organisation: the defaults (a customer without one) break the
+            # customer_user_has_organisation constraint on insert.
+            user, _ = User.objects.get_or_create(username=username, defaults={"role": role, "organisation": member_of})
             user.role, user.organisation, user.is_staff, user.is_superuser = role, member_of, is_staff, is_staff
             user.set_password(password)
             user.save()
