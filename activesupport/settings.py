@@ -171,7 +171,6 @@ CAS_PAGE_LIMIT = env.int("CAS_PAGE_LIMIT", default=1000)
 CAS_BACKOFF_BASE_SECONDS = env.float("CAS_BACKOFF_BASE_SECONDS", default=2.0)
 CAS_BACKOFF_MAX_SECONDS = env.float("CAS_BACKOFF_MAX_SECONDS", default=300.0)
 CAS_RETRY_AFTER_MAX_SECONDS = env.float("CAS_RETRY_AFTER_MAX_SECONDS", default=600.0)
-CAS_WEBHOOK_TOLERANCE_SECONDS = 300
 # Fault drills only: sleep this long after a page is fetched and before it is applied, so a test can
 # kill the worker in exactly that gap. Zero (off) everywhere else.
 CAS_FAULT_PAUSE_AFTER_FETCH_SECONDS = env.float("CAS_FAULT_PAUSE_AFTER_FETCH_SECONDS", default=0.0)

@@ -74,7 +74,7 @@ class Declaration(models.Model):
 
 
 class DeclarationEvent(models.Model):
-    """An event from the CAS feed, kept exactly as it came (``payload``), never changed afterwards.
+    """An event from the CAS feed, kept whole (``payload``, re-serialised compactly) and never changed.
 
     Events that concern no declaration (a customs system's availability) have no ``declaration``.
     """

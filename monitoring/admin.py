@@ -18,6 +18,7 @@ class CasConnectionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_enabled"]
     readonly_fields = [
+        "cursor",  # moved only by the poller, with the events it covers; a form must not write it back
         "next_poll_at",
         "lease_expires_at",
         "last_poll_at",

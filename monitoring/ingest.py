@@ -49,6 +49,7 @@ class RawItem:
     value: Any
     raw_text: str | None = None
     refusal: Refusal | None = None  # set when it could not even be decoded
+    parsed: FeedEvent | Refusal | None = None  # already validated (the poller does it while a page applies)
 
 
 def events_ingest(
@@ -99,7 +100,7 @@ def _ingest(
     valid: list[FeedEvent] = []
     refused: list[tuple[RawItem, Refusal]] = []
     for item in items:
-        parsed = item.refusal or parse_event(item.value, tenant_id=tenant_id)
+        parsed = item.refusal or item.parsed or parse_event(item.value, tenant_id=tenant_id)
         if isinstance(parsed, Refusal):
             refused.append((item, parsed))
         else:

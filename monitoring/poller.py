@@ -14,23 +14,26 @@ import logging
 import random
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import requests
 from django.conf import settings
+from django.db import connection as db
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .feed import Reason, Refusal
+from .feed import FeedEvent, Reason, Refusal, parse_event
 from .ingest import CursorMoved, RawItem, events_ingest, quarantine_store
 from .models import CasConnection
 
 logger = logging.getLogger(__name__)
 
 TOKEN_REFRESH_MARGIN = timedelta(seconds=60)
+MAX_PAGE_LIMIT = 1000  # the contract's upper bound for ``limit``
 
 
 class FeedError(Exception):
@@ -45,12 +48,13 @@ class FeedAuthError(FeedError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass
 class Page:
     events: list[Any]
     next_cursor: str
     has_more: bool
     raw_text: str
+    validated: list[FeedEvent | Refusal] | None = None
 
 
 @dataclass
@@ -186,17 +190,29 @@ def connection_poll(*, connection_id: int, session: requests.Session | None = No
         if not connection.is_enabled:
             return PollOutcome(status="disabled")
         client = FeedClient(connection, session)
-        limit = max(1, min(connection.page_size, settings.CAS_PAGE_LIMIT))
-        has_more = True
-        while has_more and time.monotonic() - started < settings.CAS_POLL_RUN_BUDGET_SECONDS:
-            cursor = connection.cursor
-            page = client.fetch_page(cursor, limit)
-            if settings.CAS_FAULT_PAUSE_AFTER_FETCH_SECONDS:
-                time.sleep(settings.CAS_FAULT_PAUSE_AFTER_FETCH_SECONDS)
-            _apply_page(connection, page, cursor, limit, outcome)
-            connection.cursor = page.next_cursor
-            has_more = page.has_more
-            outcome.pages += 1
+        limit = max(1, min(connection.page_size, settings.CAS_PAGE_LIMIT, MAX_PAGE_LIMIT))
+        tenant_id = connection.organisation.cas_tenant_id
+        # While one page is applied (the database works), the next is fetched and validated (the
+        # network and Python work): one page ahead, never more, and only on the cursor it will need.
+        client.access_token()  # here, not in the prefetch thread: it is stored for the other workers
+        prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"cas-{connection_id}")
+        pending = prefetch.submit(_fetch_validated, client, connection.cursor, limit, tenant_id)
+        try:
+            while pending is not None:
+                cursor = connection.cursor
+                page = pending.result()
+                has_more = page.has_more
+                within_budget = time.monotonic() - started < settings.CAS_POLL_RUN_BUDGET_SECONDS
+                pending = None
+                if has_more and within_budget:
+                    pending = prefetch.submit(_fetch_validated, client, page.next_cursor, limit, tenant_id)
+                if settings.CAS_FAULT_PAUSE_AFTER_FETCH_SECONDS:
+                    time.sleep(settings.CAS_FAULT_PAUSE_AFTER_FETCH_SECONDS)
+                _apply_page(connection, page, cursor, limit, outcome)
+                connection.cursor = page.next_cursor
+                outcome.pages += 1
+        finally:
+            prefetch.shutdown(wait=False, cancel_futures=True)
     except CursorMoved as error:
         outcome.status, outcome.error = "stale", str(error)
         _record_success(connection_id, has_more=True)
@@ -212,6 +228,17 @@ def connection_poll(*, connection_id: int, session: requests.Session | None = No
     finally:
         _lease_release(connection_id, lease)
     return outcome
+
+
+def _fetch_validated(client: FeedClient, cursor: str, limit: int, tenant_id: str) -> Page:
+    """Fetch a page and validate its events (runs in the prefetch thread)."""
+    try:
+        page = client.fetch_page(cursor, limit)
+        if len(page.events) <= limit:
+            page.validated = [parse_event(event, tenant_id=tenant_id) for event in page.events]
+        return page
+    finally:
+        db.close()  # this thread may have opened a connection to cache a token
 
 
 def _apply_page(connection: CasConnection, page: Page, cursor: str, limit: int, outcome: PollOutcome) -> None:
@@ -233,7 +260,10 @@ def _apply_page(connection: CasConnection, page: Page, cursor: str, limit: int, 
         return
     result = events_ingest(
         connection=connection,
-        items=[RawItem(value=event) for event in page.events],
+        items=[
+            RawItem(value=event, parsed=parsed)
+            for event, parsed in zip(page.events, page.validated or [None] * len(page.events), strict=True)
+        ],
         source="pull",
         cursor_from=cursor,
         cursor_to=page.next_cursor,

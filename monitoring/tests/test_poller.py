@@ -232,3 +232,31 @@ def test_two_runs_racing_on_one_connection_apply_every_event_exactly_once(simula
     assert DeclarationEvent.objects.count() == len(unique_ids(simulator, feed_connection)) == 1500
     assert sum(outcome.applied for outcome in outcomes) == 1500
     assert DeclarationEvent.objects.values("event_id").distinct().count() == 1500
+
+
+def test_a_second_401_with_a_fresh_token_fails_the_run(simulator, feed_connection):
+    simulator.generate(tenant(feed_connection), 10)
+    connection_poll(connection_id=feed_connection.pk)  # caches a token
+    simulator.set_faults({"fail_next": ["expire_token", "expire_token"]})
+
+    outcome = connection_poll(connection_id=feed_connection.pk)
+
+    assert outcome.status == "failed"
+    feed_connection.refresh_from_db()
+    assert "fresh token" in feed_connection.last_error
+
+
+def test_a_page_over_the_limit_is_kept_whole_in_quarantine_and_skipped(feed_connection):
+    from monitoring.poller import Page, PollOutcome, _apply_page
+
+    events = [{"id": f"e-{i}"} for i in range(5)]
+    page = Page(events=events, next_cursor="c-1", has_more=False, raw_text='{"data": [...5 events...]}')
+    outcome = PollOutcome(status="ok")
+
+    _apply_page(feed_connection, page, "", 3, outcome)
+
+    entry = QuarantinedEvent.objects.get()
+    assert (entry.reason, entry.raw_body) == ("page_over_limit", page.raw_text)
+    feed_connection.refresh_from_db()
+    assert feed_connection.cursor == "c-1"
+    assert DeclarationEvent.objects.count() == 0
