@@ -27,7 +27,8 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py demo_setup --simulator-url http://127.0.0.1:$(SIMULATOR_PORT) --web-url http://127.0.0.1:$(PORT)
-	PORT=$(PORT) SIMULATOR_PORT=$(SIMULATOR_PORT) $(BIN)/honcho --procfile Procfile.dev start
+# exec: honcho replaces the shell, so a SIGTERM to make (which make passes on to its child) reaches honcho.
+	PORT=$(PORT) SIMULATOR_PORT=$(SIMULATOR_PORT) exec $(BIN)/honcho --procfile Procfile.dev start
 
 services:
 	bash scripts/ensure-services.sh

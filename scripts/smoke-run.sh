@@ -6,7 +6,8 @@
 #
 # Starts `make run` in its own process group (log: var/smoke-run.log), waits for /healthz to answer 200
 # (90 s), checks the sign-in page, waits for the first declaration in the SQLite database (60 s), prints
-# the timings, and always stops the whole process group (make, honcho, web, worker, beat, simulator).
+# the timings, and always stops the whole process group (make, honcho; honcho stops web, worker, beat and
+# simulator), failing if any process it started outlives that.
 set -uo pipefail
 
 PORT="${PORT:-8000}"
@@ -33,11 +34,30 @@ fail() {
 
 group_alive() { [ -n "$pgid" ] && kill -0 -- "-$pgid" 2>/dev/null; }
 
+# honcho starts each Procfile process in a session of its own, so they are not in our process group:
+# remember every descendant of make seen while it runs, to check that none outlives the shutdown.
+known_pids=""
+descendants() {
+  ps -eo pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END { for (p in parent) { q = parent[p]; while (q > 1) { if (q == root) { print p; break } q = parent[q] } } }'
+}
+remember_tree() {
+  [ -n "$pgid" ] || return 0
+  known_pids=$(printf '%s\n' $known_pids $(descendants "$pgid") | sort -un)
+}
+alive_of() {
+  local pid
+  for pid in "$@"; do kill -0 "$pid" 2>/dev/null && echo "$pid"; done
+}
+
 stop_group() {
   [ -n "$pgid" ] || return 0
+  local strays="" status=0
+  remember_tree
   if group_alive; then
-    # SIGTERM to every process of the group, as Ctrl-C/`kill` of `make run` would: honcho stops its four
-    # children, gunicorn and celery shut down their own workers.
+    # SIGTERM to make and honcho, as Ctrl-C of `make run` would (honcho then stops web, worker, beat and
+    # simulator with SIGTERM, and SIGKILLs whichever is still up after 5 s).
     kill -TERM -- "-$pgid" 2>/dev/null || true
     for _ in $(seq 1 40); do
       group_alive || break
@@ -45,14 +65,29 @@ stop_group() {
     done
     if group_alive; then
       echo "smoke-run: process group $pgid still alive after 20 s, sending SIGKILL" >&2
-      ps -o pid=,args= -g "$pgid" >&2 2>/dev/null || true
       kill -KILL -- "-$pgid" 2>/dev/null || true
+      status=1
     fi
   fi
   wait "$pgid" 2>/dev/null || true
   pgid=""
+  # shellcheck disable=SC2086
+  for _ in $(seq 1 20); do
+    strays=$(alive_of $known_pids)
+    [ -z "$strays" ] && break
+    sleep 0.5
+  done
+  if [ -n "$strays" ]; then
+    echo "smoke-run: FAIL: processes outlived make run, killing them:" >&2
+    # shellcheck disable=SC2086
+    ps -o pid=,args= -p "$(echo $strays | tr ' ' ',')" >&2 2>/dev/null || true
+    # shellcheck disable=SC2086
+    kill -KILL $strays 2>/dev/null || true
+    status=1
+  fi
+  return $status
 }
-trap stop_group EXIT
+trap 'stop_group || exit 1' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -86,6 +121,7 @@ echo "smoke-run: make run started (process group $pgid, PORT=$PORT, SIMULATOR_PO
 healthz_at=""
 deadline=$(($(date +%s) + HEALTHZ_TIMEOUT))
 while [ "$(date +%s)" -lt "$deadline" ]; do
+  remember_tree
   kill -0 "$make_pid" 2>/dev/null || fail "make run exited before /healthz answered"
   code=$(curl -s -o var/smoke-healthz.json -w '%{http_code}' --max-time 5 "$BASE_URL/healthz" || true)
   if [ "$code" = "200" ]; then
@@ -116,6 +152,7 @@ declaration_at=""
 count=0
 deadline=$(($(date +%s) + DECLARATION_TIMEOUT))
 while [ "$(date +%s)" -lt "$deadline" ]; do
+  remember_tree
   kill -0 "$make_pid" 2>/dev/null || fail "make run exited before any declaration arrived"
   count=$(count_declarations)
   if [[ "$count" =~ ^[0-9]+$ ]] && [ "$count" -gt 0 ]; then
@@ -130,5 +167,6 @@ total=$(since "$started")
 echo "smoke-run: seconds from /healthz to first declaration: $declaration_at (limit $DECLARATION_TIMEOUT)"
 echo "smoke-run: declarations: $count (seconds since make run: $total)"
 
-stop_group
+stop_group || exit 1
+echo "smoke-run: all processes stopped"
 echo "smoke-run: OK"
