@@ -53,6 +53,9 @@ class Command(BaseCommand):
                 "poll_interval_seconds": 5,
                 "is_enabled": True,
                 "next_poll_at": None,
+                # A run killed when `make run` last stopped may still hold the lease: start afresh.
+                "lease_token": "",
+                "lease_expires_at": None,
             },
         )
         self.stdout.write(
