@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import OperationalError, transaction
+from django.db import connection as db
 from django.db.models import F
 from django.utils import timezone
 
@@ -92,6 +93,12 @@ def _ingest(
 ) -> IngestResult:
     now = timezone.now()
     if cursor_to is not None:
+        if db.vendor == "postgresql":
+            # A pulled page need not wait for its commit to reach the disk: if the database loses the
+            # last moments before a crash, it loses the events and the cursor together, and the feed
+            # serves them again. (A pushed event is acknowledged to CAS, so it keeps the default.)
+            with db.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         locked = CasConnection.objects.select_for_update().only("cursor").get(pk=connection.pk)
         if locked.cursor != (cursor_from or ""):
             raise CursorMoved(f"cursor is {locked.cursor!r}, page was fetched from {cursor_from!r}")
