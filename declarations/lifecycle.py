@@ -26,16 +26,3 @@ PHASES: dict[str, tuple[str, ...]] = {
 
 KNOWN_STATUSES: frozenset[str] = frozenset(status for statuses in PHASES.values() for status in statuses)
 PHASE_OF_STATUS: dict[str, str] = {status: phase for phase, statuses in PHASES.items() for status in statuses}
-
-# Where tracking ends (DOMAIN.md §3.2 "Terminal"). HandledExternally ends once an agent records the outcome.
-TERMINAL_STATUSES: frozenset[str] = frozenset(
-    {"Cleared", "ExitConfirmed", "Invalidated", "Cancelled", "GoodsNotArrived", "Rejected"}
-)
-
-# Event types that carry a declaration snapshot in ``data`` (CAS_FEED.md §2).
-DECLARATION_EVENT_TYPES: frozenset[str] = frozenset({"DeclarationStatusChanged", "DeclarationActionFinished"})
-CUSTOMS_SYSTEM_EVENT_TYPE = "CustomsSystemStatusChanged"
-
-
-def is_known_status(status: str | None) -> bool:
-    return status in KNOWN_STATUSES

@@ -43,6 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from monitoring.simulator import events as ev
 from monitoring.simulator.generator import EventGenerator
 from monitoring.simulator.scenarios import scenario_events, scenario_names, scenario_summary
+from monitoring.webhooks import sign  # the one signing rule, shared with the desk's verifier
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
@@ -50,12 +51,6 @@ PUSH_TIMEOUT_SECONDS = 10.0
 LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 FAIL_KINDS = frozenset({"timeout", "bad_json", "expire_token"})  # besides HTTP status codes 400..599
 ACTION_PATH = re.compile(r"^/v1/declarations/([^/]+)/actions/([^/]+)$")
-
-
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """The ``X-CAS-Signature`` header value: ``t={unix seconds},v1={hex HMAC-SHA256 of "{t}.{raw body}"}``."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
 
 
 def encode_cursor(offset: int) -> str:

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from monitoring.reference import load_cds_error_codes, load_uk_export_cpcs, load_uk_import_cpcs
-from monitoring.simulator.events import malform
+from monitoring.simulator.events import MALFORMATIONS, malform
 from monitoring.simulator.generator import EventGenerator
 from monitoring.simulator.server import SimulatorServer, decode_cursor, encode_cursor, sign
 from monitoring.tests.cas_event_shape import MRN, event_problems
@@ -298,18 +298,8 @@ def test_malformed_rate_makes_generated_events_invalid(server, http):
 def test_every_malformation_breaks_the_event():
     event = EventGenerator(1, TENANT, START).events(1)[0]
     assert event_problems(event, tenant_id=TENANT) == []
-    for kind in (
-        "missing_id",
-        "missing_tenant",
-        "missing_data",
-        "missing_declaration_id",
-        "wrong_tenant",
-        "long_string",
-        "too_many_errors",
-        "sequence_not_int",
-        "data_not_object",
-        "event_time_not_time",
-    ):
+    assert len(MALFORMATIONS) == 10
+    for kind in MALFORMATIONS:
         assert event_problems(malform(event, None, kind), tenant_id=TENANT), kind
     assert event_problems(event, tenant_id=TENANT) == []  # the original is left alone
 
