@@ -159,6 +159,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.dispatch_due_polls",
         "schedule": env.float("CAS_DISPATCH_EVERY_SECONDS", default=5.0),
     },
+    "escalate-alerts": {
+        "task": "monitoring.escalate_alerts",
+        "schedule": env.float("ALERT_ESCALATE_EVERY_SECONDS", default=5.0),
+    },
+    "sweep-overdue": {
+        "task": "monitoring.sweep_overdue",
+        "schedule": env.float("OVERDUE_SWEEP_EVERY_SECONDS", default=60.0),
+    },
 }
 
 # --- CAS feed ---------------------------------------------------------------------------------------
@@ -174,3 +182,16 @@ CAS_RETRY_AFTER_MAX_SECONDS = env.float("CAS_RETRY_AFTER_MAX_SECONDS", default=6
 # Fault drills only: sleep this long after a page is fetched and before it is applied, so a test can
 # kill the worker in exactly that gap. Zero (off) everywhere else.
 CAS_FAULT_PAUSE_AFTER_FETCH_SECONDS = env.float("CAS_FAULT_PAUSE_AFTER_FETCH_SECONDS", default=0.0)
+
+# --- Alerts -----------------------------------------------------------------------------------------
+# A new alert waits this long before it fires and opens a ticket: a failure that clears itself
+# within it never bothers anyone.
+ALERT_WAIT_SECONDS = env.float("ALERT_WAIT_SECONDS", default=30.0)
+# This many open alerts with one cause (organisation, kind, customs system, code), first seen within
+# the window, are one incident with one ticket.
+INCIDENT_MIN_DECLARATIONS = env.int("INCIDENT_MIN_DECLARATIONS", default=5)
+INCIDENT_WINDOW_SECONDS = env.int("INCIDENT_WINDOW_SECONDS", default=600)
+# A resolved fingerprint that fires again within this many hours reopens its ticket.
+ALERT_REOPEN_WITHIN_HOURS = env.int("ALERT_REOPEN_WITHIN_HOURS", default=24)
+# A connection that has not answered for this long (or three poll intervals, if longer) is stale.
+FEED_STALE_AFTER_SECONDS = env.int("FEED_STALE_AFTER_SECONDS", default=600)

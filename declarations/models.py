@@ -47,6 +47,11 @@ class Declaration(models.Model):
     last_event_at = models.DateTimeField(null=True, blank=True)
     # -1 stands for "no sequence": it sorts before any real sequence at the same event time.
     last_sequence = models.BigIntegerField(default=-1)
+    # What the desk is waiting for (release, arrival of pre-lodged goods, exit) and by when; set by the
+    # ingest from the newest event, cleared when the wait ends or its alert is raised. The overdue
+    # sweeper reads only rows with a due time, through a partial index, never the whole table.
+    watch = models.CharField(max_length=16, blank=True, default="")
+    watch_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +64,9 @@ class Declaration(models.Model):
             models.Index(fields=["organisation", "-last_event_at"], name="declaration_org_recent"),
             models.Index(fields=["lrn"], name="declaration_lrn"),
             models.Index(fields=["mrn"], name="declaration_mrn"),
+            models.Index(
+                fields=["watch_due_at"], condition=models.Q(watch_due_at__isnull=False), name="declaration_watch_due"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,3 +137,29 @@ class DeclarationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class BcpActivation(models.Model):
+    """A customs system running under its business continuity procedure (DOMAIN.md §6).
+
+    Opened by a ``CustomsSystemStatusChanged`` outage event or by an agent; open while ``ended_at`` is
+    empty. Without an organisation it concerns every organisation that uses the system. While one is
+    open, the system's declarations are not flagged as overdue: the delay is expected.
+    """
+
+    customs_system = models.CharField(max_length=32)
+    jurisdiction = models.CharField(max_length=2, blank=True, default="")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="bcp_activations"
+    )
+    call_number = models.CharField(max_length=64, blank=True, default="")
+    message = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=16, default="feed")
+
+    class Meta:
+        indexes = [models.Index(fields=["customs_system"], condition=models.Q(ended_at__isnull=True), name="bcp_open")]
+
+    def __str__(self) -> str:
+        return f"BCP {self.customs_system} {self.call_number}".strip()

@@ -4,9 +4,8 @@
 handful of statements, never a query per event. It runs inside the caller's transaction, so a page
 is applied whole or not at all, together with the cursor that covers it.
 
-Each statement receives its rows as one JSON array parameter, unpacked by the database
-(``jsonb_to_recordset`` on PostgreSQL, ``json_each`` on SQLite): a statement with thousands of
-placeholders spends more time being parsed than executed. Both databases speak
+Each statement receives its rows as one JSON array parameter (``activesupport.bulk``) or, on
+PostgreSQL, through ``COPY`` into a staging table. Both databases speak
 ``INSERT ... ON CONFLICT`` with ``RETURNING``, which is what makes a repeated event a no-op even when
 two workers race.
 """
@@ -14,17 +13,22 @@ two workers race.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection as db
 
+from activesupport.bulk import json_rows, json_timestamp
 from monitoring.feed import FeedEvent
 
 from .lifecycle import KNOWN_STATUSES
 from .models import Declaration, DeclarationEvent
+
+# What the desk waits for after an event, and until when: ("release", due) or ("", None). The
+# monitoring decides (its windows are configuration); the ingest stores it with the declaration.
+WatchPolicy = Callable[[FeedEvent], tuple[str, datetime | None]]
 
 
 @dataclass
@@ -33,10 +37,18 @@ class ApplyResult:
     duplicates: int = 0
     declarations_updated: int = 0
     unknown_statuses: int = 0
+    # Database ids of the new events and of every declaration they concern (for the alerting).
+    new_event_pks: dict[str, int] = field(default_factory=dict)
+    declaration_ids: dict[str, int] = field(default_factory=dict)
 
 
 def declaration_events_apply(
-    *, organisation_id: int, events: Sequence[FeedEvent], source: str, received_at: datetime
+    *,
+    organisation_id: int,
+    events: Sequence[FeedEvent],
+    source: str,
+    received_at: datetime,
+    watch_policy: WatchPolicy | None = None,
 ) -> ApplyResult:
     """Store new events, drop repeats, and move each declaration to its newest reported state.
 
@@ -64,7 +76,9 @@ def declaration_events_apply(
         return result
 
     declaration_ids = _ensure_declarations(organisation_id, unique.values(), received_at)
-    new_ids = _insert_events(organisation_id, unique.values(), declaration_ids, source, received_at)
+    result.declaration_ids = declaration_ids
+    result.new_event_pks = _insert_events(organisation_id, unique.values(), declaration_ids, source, received_at)
+    new_ids = result.new_event_pks.keys()
     result.new_event_ids = sorted(new_ids)
     result.duplicates += len(unique) - len(new_ids)
 
@@ -76,7 +90,7 @@ def declaration_events_apply(
         # ">=" keeps the later of two events with the same time and no sequence: cursor order decides.
         if current is None or event.order_key >= current.order_key:
             newest[event.declaration.cas_id] = event
-    result.declarations_updated = _update_declarations(organisation_id, newest, received_at)
+    result.declarations_updated = _update_declarations(organisation_id, newest, received_at, watch_policy)
     result.unknown_statuses = sum(
         1
         for event_id in new_ids
@@ -85,40 +99,13 @@ def declaration_events_apply(
     return result
 
 
-def _rows(columns: Sequence[tuple[str, str]]) -> str:
-    """A ``SELECT`` that turns the JSON array parameter into rows with ``columns`` (name, PostgreSQL type).
-
-    Callers end their ``INSERT ... SELECT`` with ``WHERE true``: it lets SQLite tell the SELECT from the
-    ``ON CONFLICT`` that follows.
-    """
-    if db.vendor == "postgresql":
-        definition = ", ".join(f"{name} {pg_type}" for name, pg_type in columns)
-        names = ", ".join(name for name, _ in columns)
-        return f"SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS r({definition})"  # noqa: S608
-    extracts = ", ".join(
-        (f"json_extract(value, '$.{name}')" if pg_type != "jsonb" else f"json(json_extract(value, '$.{name}'))")
-        + f" AS {name}"
-        for name, pg_type in columns
-    )
-    return f"SELECT {extracts} FROM json_each(%s)"  # noqa: S608
-
-
-def _timestamp(value: datetime | None) -> str | None:
-    """A datetime as the JSON rows carry it: ISO 8601 for PostgreSQL, Django's own text form for SQLite."""
-    if value is None:
-        return None
-    if db.vendor == "postgresql":
-        return value.isoformat()
-    return db.ops.adapt_datetimefield_value(value)
-
-
 _EMPTY_DECLARATION = (
     "lrn, mrn, jurisdiction, customs_system, declaration_type, additional_declaration_type, procedure_code,"
     " additional_procedure_codes, customs_flow, customs_flow_step, trader_reference, customs_shipment_reference,"
     " declarant_eori, office_of_lodgement, status, previous_status, is_status_known, route_of_examination, errors,"
-    " bcp_mode, last_sequence"
+    " bcp_mode, last_sequence, watch"
 )
-_EMPTY_VALUES = "'', '', '', '', '', '', '', '[]', '', '', '', '', '', '', '', '', true, '', '[]', '', -1"
+_EMPTY_VALUES = "'', '', '', '', '', '', '', '[]', '', '', '', '', '', '', '', '', true, '', '[]', '', -1, ''"
 
 
 def _ensure_declarations(organisation_id: int, events: Iterable[FeedEvent], received_at: datetime) -> dict[str, int]:
@@ -140,12 +127,12 @@ def _ensure_declarations(organisation_id: int, events: Iterable[FeedEvent], rece
     missing = [cas_id for cas_id in cas_ids if cas_id not in found]
     if not missing:
         return found
-    now = _timestamp(received_at)
+    now = json_timestamp(received_at)
     rows = [{"cas_id": cas_id} for cas_id in missing]
     with db.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (organisation_id, cas_id, created_at, updated_at, {_EMPTY_DECLARATION})"  # noqa: S608
-            f" SELECT %s, cas_id, %s, %s, {_EMPTY_VALUES} FROM ({_rows([('cas_id', 'text')])}) AS missing"
+            f" SELECT %s, cas_id, %s, %s, {_EMPTY_VALUES} FROM ({json_rows([('cas_id', 'text')])}) AS missing"
             " WHERE true ON CONFLICT (organisation_id, cas_id) DO NOTHING",
             [organisation_id, now, now, json.dumps(rows)],
         )
@@ -197,8 +184,10 @@ def _insert_events(
     declaration_ids: dict[str, int],
     source: str,
     received_at: datetime,
-) -> set[str]:
-    """Insert the events; the database's unique constraints decide which ones are new."""
+) -> dict[str, int]:
+    """Insert the events; the database's unique constraints decide which ones are new.
+
+    Returns the new ones: CAS event id -> our primary key."""
     rows = [
         (
             declaration_ids[event.declaration.cas_id] if event.declaration is not None else None,
@@ -218,30 +207,32 @@ def _insert_events(
     table = DeclarationEvent._meta.db_table
     names = ", ".join(name for name, _ in _EVENT_COLUMNS)
     as_json = [
-        dict(zip((name for name, _ in _EVENT_COLUMNS), (*row[:4], _timestamp(row[4]), *row[5:]), strict=True))
+        dict(zip((name for name, _ in _EVENT_COLUMNS), (*row[:4], json_timestamp(row[4]), *row[5:]), strict=True))
         for row in rows
     ]
     with db.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (organisation_id, received_at, source, {names})"  # noqa: S608
-            f" SELECT %s, %s, %s, * FROM ({_rows(_EVENT_COLUMNS)}) AS batch"
-            " WHERE true ON CONFLICT DO NOTHING RETURNING event_id",
-            [organisation_id, _timestamp(received_at), source, json.dumps(as_json, ensure_ascii=False)],
+            f" SELECT %s, %s, %s, * FROM ({json_rows(_EVENT_COLUMNS)}) AS batch"
+            " WHERE true ON CONFLICT DO NOTHING RETURNING event_id, id",
+            [organisation_id, json_timestamp(received_at), source, json.dumps(as_json, ensure_ascii=False)],
         )
-        return {event_id for (event_id,) in cursor.fetchall()}
+        return dict(cursor.fetchall())
 
 
-def _insert_events_postgresql(organisation_id: int, rows: list[tuple], source: str, received_at: datetime) -> set[str]:
+def _insert_events_postgresql(
+    organisation_id: int, rows: list[tuple], source: str, received_at: datetime
+) -> dict[str, int]:
     table = DeclarationEvent._meta.db_table
     names = ", ".join(name for name, _ in _EVENT_COLUMNS)
     with _staged("ingest_event_batch", _EVENT_COLUMNS, rows) as cursor:
         cursor.execute(
             f"INSERT INTO {table} (organisation_id, received_at, source, {names})"  # noqa: S608
             f" SELECT %s, %s, %s, {names} FROM ingest_event_batch"
-            " ON CONFLICT DO NOTHING RETURNING event_id",
+            " ON CONFLICT DO NOTHING RETURNING event_id, id",
             [organisation_id, received_at, source],
         )
-        return {event_id for (event_id,) in cursor.fetchall()}
+        return dict(cursor.fetchall())
 
 
 @contextmanager
@@ -290,10 +281,14 @@ _DECLARATION_COLUMNS = (
     ("errors", "jsonb"),
     ("last_event_at", "timestamptz"),
     ("last_sequence", "bigint"),
+    ("watch", "text"),
+    ("watch_due_at", "timestamptz"),
 )
 
 
-def _update_declarations(organisation_id: int, newest: dict[str, FeedEvent], received_at: datetime) -> int:
+def _update_declarations(
+    organisation_id: int, newest: dict[str, FeedEvent], received_at: datetime, watch_policy: WatchPolicy | None
+) -> int:
     """Give each declaration the data of its newest event, unless it already holds a newer one.
 
     The "newer" test runs inside the database (``ON CONFLICT ... DO UPDATE ... WHERE``), so it holds
@@ -305,6 +300,7 @@ def _update_declarations(organisation_id: int, newest: dict[str, FeedEvent], rec
     rows = []
     for cas_id, event in sorted(newest.items()):
         d = event.declaration
+        watch, watch_due_at = watch_policy(event) if watch_policy is not None else ("", None)
         rows.append(
             (
                 cas_id,
@@ -331,6 +327,8 @@ def _update_declarations(organisation_id: int, newest: dict[str, FeedEvent], rec
                 json.dumps(d.errors, ensure_ascii=False),
                 event.event_time,
                 -1 if event.sequence is None else event.sequence,
+                watch,
+                watch_due_at,
             )
         )
     table = Declaration._meta.db_table
@@ -358,16 +356,17 @@ def _update_declarations(organisation_id: int, newest: dict[str, FeedEvent], rec
             **dict(zip(names, row, strict=True)),
             "additional_procedure_codes": json.loads(row[8]),
             "errors": json.loads(row[21]),
-            "acceptance_date": _timestamp(row[18]),
-            "release_date": _timestamp(row[19]),
-            "last_event_at": _timestamp(row[22]),
+            "acceptance_date": json_timestamp(row[18]),
+            "release_date": json_timestamp(row[19]),
+            "last_event_at": json_timestamp(row[22]),
+            "watch_due_at": json_timestamp(row[25]),
         }
         for row in rows
     ]
-    now = _timestamp(received_at)
+    now = json_timestamp(received_at)
     with db.cursor() as cursor:
         cursor.execute(
-            upsert.format(source=_rows(_DECLARATION_COLUMNS)),
+            upsert.format(source=json_rows(_DECLARATION_COLUMNS)),
             [organisation_id, now, now, json.dumps(as_json, ensure_ascii=False)],
         )
         return cursor.rowcount

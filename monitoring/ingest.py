@@ -1,4 +1,5 @@
-"""The one way events get in: validate, quarantine what is refused, apply the rest, move the cursor.
+"""The one way events get in: validate, quarantine what is refused, apply the rest, raise the alerts
+they show, move the cursor.
 
 Both ways in call ``events_ingest``: the poller with a page and the cursors around it, the webhook
 with one event and no cursor. Everything happens in one transaction, so a crash anywhere leaves
@@ -22,8 +23,10 @@ from django.utils import timezone
 
 from declarations.services import declaration_events_apply
 
+from .alerts import alerts_from_events
 from .feed import FeedEvent, Reason, Refusal, parse_event
 from .models import CasConnection, QuarantinedEvent
+from .overdue import WatchPolicy, bcp_from_events
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ class IngestResult:
     duplicates: int = 0
     quarantined: int = 0
     unknown_statuses: int = 0
+    alerts_raised: int = 0
+    alerts_resolved: int = 0
     quarantine_ids: tuple[int, ...] = ()
     first_refusal: Refusal | None = None
 
@@ -119,12 +124,28 @@ def _ingest(
         result.quarantined = len(refused)
         result.first_refusal = refused[0][1]
     if valid:
+        organisation_id = connection.organisation_id
         applied = declaration_events_apply(
-            organisation_id=connection.organisation_id, events=valid, source=source, received_at=now
+            organisation_id=organisation_id,
+            events=valid,
+            source=source,
+            received_at=now,
+            watch_policy=WatchPolicy.load(organisation_id),
         )
         result.applied = len(applied.new_event_ids)
         result.duplicates = applied.duplicates
         result.unknown_statuses = applied.unknown_statuses
+        # Only new events alert: a repeat (same id, or the same customs message) changes nothing.
+        new = [event for event in valid if event.event_id in applied.new_event_pks]
+        alerting = alerts_from_events(
+            organisation_id=organisation_id,
+            events=new,
+            event_pks=applied.new_event_pks,
+            declaration_ids=applied.declaration_ids,
+            now=now,
+        )
+        result.alerts_raised, result.alerts_resolved = alerting.raised, alerting.resolved
+        bcp_from_events(organisation_id=organisation_id, events=new, now=now)
 
     changes: dict[str, Any] = {
         "events_applied": F("events_applied") + result.applied,

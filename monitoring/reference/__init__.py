@@ -67,3 +67,11 @@ def load_trade_test_scenarios() -> list[dict]:
     """The 63 HMRC trade-test scenarios, each with its notifications in file-name order (see derive.py)."""
     with open(HERE / "hmrc_trade_test_scenarios.json", encoding="utf-8") as f:
         return json.load(f)["scenarios"]
+
+
+@cache
+def load_knowledge_base() -> dict:
+    """The seed of the resolution knowledge base: families, every CDS code's family and overrides,
+    one fallback per alert category, and the family of each non-customs error source."""
+    with open(HERE / "knowledge_base.json", encoding="utf-8") as f:
+        return json.load(f)
