@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from .ingest import quarantine_replay
-from .models import CasConnection, QuarantinedEvent
+from .models import Alert, AlertRule, CasConnection, Incident, KnowledgeEntry, OverdueWindow, QuarantinedEvent
 
 
 @admin.register(CasConnection)
@@ -65,3 +65,89 @@ class QuarantinedEventAdmin(admin.ModelAdmin):
             result = quarantine_replay(entry_id=entry.pk, by=request.user)
             level = messages.ERROR if result.outcome == "refused" else messages.SUCCESS
             self.message_user(request, f"{entry}: {result.outcome} ({result.detail})", level)
+
+
+class SupportAdminEditable(admin.ModelAdmin):
+    """Configuration that agents read and support admins change (the rule table, windows, knowledge)."""
+
+    def _is_support_admin(self, request) -> bool:
+        return request.user.is_superuser or getattr(request.user, "role", "") == "support_admin"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and (
+            request.user.is_superuser or getattr(request.user, "is_support_staff", False)
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._is_support_admin(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self._is_support_admin(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._is_support_admin(request)
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if hasattr(obj, "updated_by_id"):
+            obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(SupportAdminEditable):
+    list_display = [
+        "position",
+        "name",
+        "is_enabled",
+        "match_event_type",
+        "match_status",
+        "match_error_source",
+        "match_function_code",
+        "kind",
+        "severity",
+        "reason_from",
+    ]
+    list_display_links = ["name"]
+    list_editable = ["position", "is_enabled"]
+    list_filter = ["kind", "is_enabled"]
+
+
+@admin.register(OverdueWindow)
+class OverdueWindowAdmin(SupportAdminEditable):
+    list_display = [
+        "watch",
+        "organisation",
+        "customs_system",
+        "route_of_examination",
+        "minutes",
+        "business_hours",
+        "note",
+    ]
+    list_filter = ["watch"]
+
+
+@admin.register(KnowledgeEntry)
+class KnowledgeEntryAdmin(SupportAdminEditable):
+    list_display = ["key", "level", "family", "category", "customs_system", "procedure_code", "title"]
+    list_filter = ["level", "category", "family"]
+    search_fields = ["key", "title", "official_text", "explanation"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["kind", "reason_code", "state", "organisation", "declaration", "occurrences", "last_seen_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["reason_code", "fingerprint"]
+    show_full_result_count = False
+    readonly_fields = [field.name for field in Alert._meta.fields]
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["kind", "organisation", "summary", "is_open", "opened_at", "resolved_at", "ticket"]
+    list_filter = ["kind", "is_open"]
+    readonly_fields = [field.name for field in Incident._meta.fields]

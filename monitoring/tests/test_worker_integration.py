@@ -13,19 +13,23 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from django.conf import settings
 from django.urls import reverse
 
 from declarations.models import Declaration, DeclarationEvent
 from monitoring.feed import Reason
 from monitoring.ingest import quarantine_replay
-from monitoring.models import CasConnection, QuarantinedEvent
-from monitoring.tasks import poll_connection
+from monitoring.models import Alert, AlertEvidence, CasConnection, Incident, QuarantinedEvent
+from monitoring.tasks import escalate_alerts, poll_connection
 from monitoring.tests.factories import status_event
+from monitoring.webhooks import sign
+from tickets.models import Ticket
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -113,6 +117,17 @@ def workers(tmp_path):
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def alerting_defaults(transactional_db):
+    """Tests here commit for real, and the database is flushed after each: put the rule table and the
+    knowledge base (installed by a data migration) back."""
+    from django.apps import apps
+
+    from monitoring.seed import alerting_defaults_install
+
+    alerting_defaults_install(apps)
 
 
 def tenant(connection) -> str:
@@ -242,3 +257,59 @@ def test_the_simulator_pushes_signed_events_to_the_live_webhook(simulator, feed_
     assert forged == [401]
     assert stale == [401]
     assert stored_events(feed_connection) == 5
+
+
+def test_ten_concurrent_deliveries_of_one_event_give_one_alert_with_one_occurrence(feed_connection, live_server):
+    url = live_server.url + reverse("cas-webhook", args=[feed_connection.pk])
+    event = status_event(
+        tenant=tenant(feed_connection),
+        status="CustomsError",
+        previous="Submitted",
+        errors=[{"source": "Customs", "errorCode": "CDS12016", "message": "Date error"}],
+    )
+    body = json.dumps(event).encode()
+
+    def deliver(_: int) -> int:
+        signature = sign(feed_connection.webhook_secret, body, int(time.time()))
+        response = requests.post(
+            url, data=body, headers={"Content-Type": "application/json", "X-CAS-Signature": signature}, timeout=30
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(deliver, range(10)))
+
+    assert answers == [200] * 10
+    assert stored_events(feed_connection) == 1
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.reason_code, alert.occurrences) == ("customs_error", "CDS12016", 1)
+    assert AlertEvidence.objects.filter(alert=alert).count() == 1
+
+
+def test_a_worker_polls_rejections_and_a_worker_escalates_them_into_one_incident_ticket(
+    simulator, feed_connection, queue, workers
+):
+    rejections = [
+        status_event(
+            tenant=tenant(feed_connection),
+            declaration_id=f"d-{i}",
+            status="CustomsError",
+            previous="Submitted",
+            errors=[{"source": "Customs", "errorCode": "CDS12016", "message": "Date error"}],
+        )
+        for i in range(50)
+    ]
+    simulator.append_events(tenant(feed_connection), rejections)
+    workers(queue, ALERT_WAIT_SECONDS="0")
+    poll_connection.apply_async(args=[feed_connection.pk], queue=queue)
+    wait_for(lambda: Alert.objects.count() == 50, timeout=60, what="50 alerts")
+
+    escalate_alerts.apply_async(queue=queue)
+    wait_for(
+        lambda: Ticket.objects.exists() and Alert.objects.filter(state="firing").count() == 50,
+        timeout=60,
+        what="the alerts firing with a ticket",
+    )
+    incident = Incident.objects.get()
+    assert Ticket.objects.get() == incident.ticket
+    assert incident.ticket.declarations.count() == 50
