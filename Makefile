@@ -11,7 +11,7 @@ SIMULATOR_PORT ?= 8765
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/activesupport
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test lint install services demo bench clean
+.PHONY: run test lint install services demo bench bench-sweep clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ test: install services lint
 
 bench: install services
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/python bench/ingest.py
+
+bench-sweep: install services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/sweep.py
 
 clean:
 	rm -rf $(VENV) var build

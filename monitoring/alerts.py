@@ -12,7 +12,6 @@ signals, so the rule table decides those too.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,9 +26,10 @@ from declarations.models import Declaration
 
 from .feed import FeedEvent
 from .knowledge import KnowledgeBook
-from .models import Alert, AlertEvidence, AlertKind, AlertRule, Incident
+from .models import Alert, AlertEvidence, AlertKind, AlertRule, Incident, KnowledgeEntry
 
 OVERDUE_EVENT_TYPE = "Overdue"
+_KIND_LABELS = dict(AlertKind.choices)
 
 
 @dataclass(frozen=True)
@@ -79,23 +79,75 @@ def fingerprint(organisation_id: int, kind: str, declaration_id: int, reason_cod
 
 
 class RuleBook:
-    """The enabled rules, in order, and the matching that reads them."""
+    """The enabled rules, in order, and the matching that reads them.
+
+    Rules with a status condition are filed under their status, so an event is only tried against
+    its status's rules and the rules without one, in table order. ``current`` keeps the book between
+    pages and reloads it when a support admin changes the table.
+    """
 
     def __init__(self, rules: Iterable[AlertRule]) -> None:
         self.rules = list(rules)
+        self._by_status: dict[str, list[AlertRule]] = {}
+        self._any_status = [rule for rule in self.rules if not rule.match_status and not rule.match_unknown_status]
+        self._unknown_status = [rule for rule in self.rules if rule.match_unknown_status and not rule.match_status]
+        self._statuses = {rule.match_status for rule in self.rules if rule.match_status}
+        self._event_types = {rule.match_event_type for rule in self.rules if rule.match_event_type} - {
+            OVERDUE_EVENT_TYPE
+        }
 
     @classmethod
     def load(cls) -> RuleBook:
         return cls(AlertRule.objects.filter(is_enabled=True).order_by("position", "id"))
 
+    @classmethod
+    def current(cls) -> RuleBook:
+        return current_book(cls, AlertRule)
+
+    def may_match(self, event: FeedEvent) -> bool:
+        """A cheap first look, so a page of ordinary progress is not matched rule by rule: only an
+        event with errors, a customs message, an event type or a status some rule names can match."""
+        d = event.declaration
+        return bool(
+            d.errors
+            or event.customs_function_code
+            or event.event_type in self._event_types
+            or (d.current_status in self._statuses and d.current_status != d.previous_status)
+            or (self._unknown_status and d.current_status not in KNOWN_STATUSES)
+        )
+
+    def for_status(self, status: str) -> list[AlertRule]:
+        rules = self._by_status.get(status)
+        if rules is None:
+            own = [rule for rule in self.rules if rule.match_status == status]
+            extra = self._unknown_status if status not in KNOWN_STATUSES else []
+            rules = sorted([*self._any_status, *own, *extra], key=self.rules.index)
+            self._by_status[status] = rules
+        return rules
+
     def matches(self, signal: Signal) -> list[AlertRule]:
         matched = []
-        for rule in self.rules:
+        for rule in self.for_status(signal.status):
             if _rule_matches(rule, signal):
                 matched.append(rule)
                 if not rule.continue_matching:
                     break
         return matched
+
+
+_books: dict[type, tuple[tuple, object]] = {}
+
+
+def current_book(book_class, model):
+    """A book kept between pages, reloaded when its table changed (one small query to tell)."""
+    from django.db.models import Count, Max
+
+    version = tuple(model.objects.aggregate(Max("updated_at"), Count("id")).values())
+    cached = _books.get(book_class)
+    if cached is None or cached[0] != version:
+        cached = (version, book_class.load())
+        _books[book_class] = cached
+    return cached[1]
 
 
 def _rule_matches(rule: AlertRule, signal: Signal) -> bool:
@@ -138,7 +190,7 @@ def classify(signal: Signal, rules: RuleBook, knowledge: KnowledgeBook) -> list[
             procedure_code=signal.procedure_code,
         )
         message = next((str(error.get("message") or "") for error in errors if error.get("message")), "")
-        label = AlertKind(rule.kind).label if rule.kind in AlertKind.values else rule.kind
+        label = _KIND_LABELS.get(rule.kind, rule.kind)
         raised.append(
             Raised(
                 fingerprint=fingerprint(signal.organisation_id, rule.kind, signal.declaration_id, reason),
@@ -204,6 +256,10 @@ def alerts_from_events(
     """Classify the page's new events and resolve what they prove recovered. Call inside the ingest's
     transaction, after the events are applied, with only the events that were new."""
     result = AlertingResult()
+    declaration_events = [event for event in events if event.declaration is not None]
+    if not declaration_events:
+        return result
+    rules = RuleBook.current()
     signals = [
         Signal(
             organisation_id=organisation_id,
@@ -218,25 +274,17 @@ def alerts_from_events(
             errors=event.declaration.errors,
             event_pk=event_pks.get(event.event_id),
         )
-        for event in events
-        if event.declaration is not None
+        for event in declaration_events
+        if rules.may_match(event)
     ]
-    if not signals:
-        return result
-    candidates = [signal for signal in signals if _may_alert(signal)]
-    if candidates:
-        rules = RuleBook.load()
-        knowledge = KnowledgeBook.load()
-        raised = [alert for signal in candidates for alert in classify(signal, rules, knowledge)]
+    if signals:
+        knowledge = current_book(KnowledgeBook, KnowledgeEntry)
+        raised = [alert for signal in signals for alert in classify(signal, rules, knowledge)]
         result.raised = len(alerts_raise(raised, now=now))
-    result.resolved = alerts_recover(declaration_ids={signal.declaration_id for signal in signals}, now=now)
+    result.resolved = alerts_recover(
+        declaration_ids={declaration_ids[event.declaration.cas_id] for event in declaration_events}, now=now
+    )
     return result
-
-
-def _may_alert(signal: Signal) -> bool:
-    """A cheap first look, so a page of ordinary progress never loads the rules: an event can only
-    raise an alert if it changed the status, carries errors, or brings a customs message."""
-    return signal.status != signal.previous_status or bool(signal.errors) or bool(signal.function_code)
 
 
 _ALERT_COLUMNS = (
@@ -309,14 +357,20 @@ def alerts_raise(raised: Sequence[Raised], *, now: datetime) -> dict[str, int]:
             ],
         )
         ids = dict(cursor.fetchall())
-    AlertEvidence.objects.bulk_create(
-        [
-            AlertEvidence(alert_id=ids[alert.fingerprint], event_id=event_pk)
-            for alert in merged.values()
-            for event_pk in alert.event_pks
-        ],
-        ignore_conflicts=True,
-    )
+    evidence = [
+        {"alert_id": ids[alert.fingerprint], "event_id": event_pk}
+        for alert in merged.values()
+        for event_pk in alert.event_pks
+    ]
+    if evidence:
+        columns = (("alert_id", "bigint"), ("event_id", "bigint"))
+        with db.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {AlertEvidence._meta.db_table} (alert_id, event_id)"  # noqa: S608
+                f" SELECT alert_id, event_id FROM ({json_rows(columns)}) AS evidence"
+                " WHERE true ON CONFLICT DO NOTHING",
+                [json.dumps(evidence)],
+            )
     return ids
 
 
@@ -324,49 +378,44 @@ def alerts_recover(*, declaration_ids: Iterable[int], now: datetime) -> int:
     """Resolve the open alerts of these declarations whose current status proves recovery.
 
     Only evidence resolves an alert: the declaration's status after this page, as the ingest folded
-    it (so a late, older event never resolves or reopens anything by itself).
+    it (so a late, older event never resolves or reopens anything by itself). One statement decides
+    and resolves, through the partial index on open alerts; incidents and tickets are told after.
     """
     ids = sorted(set(declaration_ids))
     if not ids:
         return 0
-    open_alerts = list(
-        Alert.objects.filter(is_open=True, declaration_id__in=ids).values(
-            "id", "declaration_id", "recovery_statuses", "incident_id", "ticket_id"
+    alert_table, declaration_table = Alert._meta.db_table, Declaration._meta.db_table
+    if db.vendor == "postgresql":
+        touched, recovered = "a.declaration_id = ANY(%s)", "a.recovery_statuses ? d.status"
+        returning = "a.id, a.incident_id, a.ticket_id, a.resolution"
+        ids_param: object = ids
+    else:
+        touched = "a.declaration_id IN (SELECT value FROM json_each(%s))"
+        recovered = "EXISTS (SELECT 1 FROM json_each(a.recovery_statuses) WHERE value = d.status)"
+        returning = "id, incident_id, ticket_id, resolution"  # SQLite's RETURNING sees the target table only
+        ids_param = json.dumps(ids)
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {alert_table} AS a SET state = 'resolved', is_open = false, resolved_at = %s,"  # noqa: S608
+            " resolution = 'declaration moved on to ' || d.status"
+            f" FROM {declaration_table} AS d"
+            f" WHERE a.is_open AND {touched} AND d.id = a.declaration_id AND {recovered}"
+            f" RETURNING {returning}",
+            [json_timestamp(now) if db.vendor != "postgresql" else now, ids_param],
         )
-    )
-    if not open_alerts:
-        return 0
-    statuses = dict(
-        Declaration.objects.filter(id__in={alert["declaration_id"] for alert in open_alerts}).values_list(
-            "id", "status"
-        )
-    )
-    by_status: dict[str, list[dict]] = defaultdict(list)
-    for alert in open_alerts:
-        status = statuses.get(alert["declaration_id"], "")
-        if status in alert["recovery_statuses"]:
-            by_status[status].append(alert)
-    resolved = 0
-    for status, alerts in by_status.items():
-        resolved += alert_resolve_many(
-            alert_ids=[alert["id"] for alert in alerts], resolution=f"declaration moved on to {status}", now=now
-        )
-    return resolved
+        resolved = [
+            {"id": id_, "incident_id": incident_id, "ticket_id": ticket_id, "resolution": resolution}
+            for id_, incident_id, ticket_id, resolution in cursor.fetchall()
+        ]
+    _after_resolving(resolved, now)
+    return len(resolved)
 
 
-def alert_resolve_many(*, alert_ids: Sequence[int], resolution: str, now: datetime) -> int:
-    """Resolve alerts, close the incidents left without an open alert, and note it on their tickets."""
+def _after_resolving(resolved: list[dict], now: datetime) -> None:
+    """Close the incidents left without an open alert, and note the recovery on the alerts' tickets."""
     from .escalation import tickets_note_resolution  # escalation imports this module
 
-    alerts = list(
-        Alert.objects.filter(id__in=alert_ids, is_open=True).values("id", "incident_id", "ticket_id", "summary")
-    )
-    if not alerts:
-        return 0
-    count = Alert.objects.filter(id__in=[alert["id"] for alert in alerts], is_open=True).update(
-        state=Alert.State.RESOLVED, is_open=False, resolved_at=now, resolution=resolution
-    )
-    incident_ids = {alert["incident_id"] for alert in alerts if alert["incident_id"]}
+    incident_ids = {alert["incident_id"] for alert in resolved if alert["incident_id"]}
     if incident_ids:
         still_open = set(
             Alert.objects.filter(incident_id__in=incident_ids, is_open=True).values_list("incident_id", flat=True)
@@ -374,5 +423,18 @@ def alert_resolve_many(*, alert_ids: Sequence[int], resolution: str, now: dateti
         Incident.objects.filter(id__in=incident_ids - still_open, is_open=True).update(
             is_open=False, resolved_at=now, resolution="every declaration in it recovered"
         )
-    tickets_note_resolution(alerts=[alert for alert in alerts if alert["ticket_id"]], resolution=resolution, now=now)
+    with_ticket = [alert for alert in resolved if alert["ticket_id"]]
+    for resolution in sorted({alert["resolution"] for alert in with_ticket}):
+        tickets_note_resolution(
+            alerts=[alert for alert in with_ticket if alert["resolution"] == resolution], resolution=resolution, now=now
+        )
+
+
+def alert_resolve_many(*, alert_ids: Sequence[int], resolution: str, now: datetime) -> int:
+    """Resolve alerts by hand (an agent recorded the outcome), with the same follow-ups."""
+    alerts = list(Alert.objects.filter(id__in=alert_ids, is_open=True).values("id", "incident_id", "ticket_id"))
+    count = Alert.objects.filter(id__in=[alert["id"] for alert in alerts], is_open=True).update(
+        state=Alert.State.RESOLVED, is_open=False, resolved_at=now, resolution=resolution
+    )
+    _after_resolving([{**alert, "resolution": resolution} for alert in alerts], now)
     return count

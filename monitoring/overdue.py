@@ -25,10 +25,10 @@ from django.utils import timezone
 from declarations.models import BcpActivation, Declaration
 from tickets.sla import BusinessCalendar, brussels_calendar
 
-from .alerts import OVERDUE_EVENT_TYPE, RuleBook, Signal, alerts_raise, classify
+from .alerts import OVERDUE_EVENT_TYPE, RuleBook, Signal, alerts_raise, classify, current_book
 from .feed import CUSTOMS_SYSTEM_EVENT_TYPE, FeedEvent
 from .knowledge import KnowledgeBook
-from .models import CasConnection, Incident, OverdueWindow
+from .models import CasConnection, Incident, KnowledgeEntry, OverdueWindow
 
 # Statuses in which the goods wait for release (DOMAIN.md §4.2): the timer keeps running through
 # customs actions and payment trouble (those raise their own alerts too), and stops on any outcome.
@@ -221,7 +221,7 @@ def _sweep_batch(now: datetime, held_back: HeldBack, batch_size: int) -> int:
         rows = list(overdue_queryset(now, held_back).select_for_update(skip_locked=True)[:batch_size])
         if not rows:
             return 0
-        rules, knowledge = RuleBook.load(), KnowledgeBook.load()
+        rules, knowledge = RuleBook.current(), current_book(KnowledgeBook, KnowledgeEntry)
         raised = []
         for row in rows:
             signal = Signal(
