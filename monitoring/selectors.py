@@ -1,10 +1,10 @@
-"""Reads of feed health, scoped to what the user may see."""
+"""Reads of feed health and alerts, scoped to what the user may see."""
 
 from __future__ import annotations
 
 from accounts.models import User
 
-from .models import CasConnection, QuarantinedEvent
+from .models import Alert, CasConnection, Incident, QuarantinedEvent
 
 
 def connection_list_for_user(*, user: User) -> list[CasConnection]:
@@ -19,3 +19,37 @@ def quarantine_open_count(*, user: User) -> int:
     if not user.is_support_staff:
         queryset = queryset.filter(organisation_id=user.organisation_id)
     return queryset.count()
+
+
+def alert_queryset_for_user(*, user: User):
+    """Every alert for support staff; only their organisation's for a customer."""
+    queryset = Alert.objects.all()
+    if not user.is_support_staff:
+        queryset = queryset.filter(organisation_id=user.organisation_id)
+    return queryset
+
+
+def alert_list_open(*, user: User, limit: int = 50) -> list[Alert]:
+    """Open alerts, firing first, newest first (the partial index on open alerts per organisation)."""
+    return list(
+        alert_queryset_for_user(user=user)
+        .filter(is_open=True)
+        .select_related("organisation", "declaration", "incident")
+        .order_by("state", "-last_seen_at", "-id")[:limit]  # "firing" sorts before "pending"
+    )
+
+
+def alert_get_for_user(*, user: User, alert_id: int) -> Alert | None:
+    return (
+        alert_queryset_for_user(user=user)
+        .select_related("organisation", "declaration", "knowledge_entry", "incident", "ticket", "rule")
+        .filter(pk=alert_id)
+        .first()
+    )
+
+
+def incident_list_open(*, user: User) -> list[Incident]:
+    queryset = Incident.objects.filter(is_open=True).select_related("organisation", "ticket")
+    if not user.is_support_staff:
+        queryset = queryset.filter(organisation_id=user.organisation_id)
+    return list(queryset.order_by("-opened_at")[:20])
