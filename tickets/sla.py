@@ -1,79 +1,304 @@
-"""Business-time arithmetic: the core of every SLA and business-hour window. No Django here.
+"""Business time and SLA clocks: the arithmetic an auditor can check. No Django here.
 
-A ``BusinessCalendar`` is a time zone, weekly opening hours and a set of holidays. Its arithmetic
-builds each day's open interval in local wall-clock time and converts both ends to UTC, so a
-daylight-saving change moves the interval instead of stretching it (DOMAIN.md §8). It jumps a whole
-open interval at a time, never minute by minute.
+A ``BusinessCalendar`` is a time zone, weekly opening hours and a set of holidays. It lays the open
+intervals out in UTC, one by one, building each from local wall-clock times, so a daylight-saving
+change moves an interval instead of stretching it (DOMAIN.md §8). It keeps, per interval, the
+business time that came before it; adding and measuring are then a binary search and a subtraction,
+never a walk over minutes or days.
+
+``clock_state`` replays the clock rows of one ticket (start, pause, resume, fulfil) against a target
+and a calendar. Deadlines are never stored as the truth: they are recomputed from the rows, so a
+changed policy or calendar gives new deadlines without losing what happened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+import bisect
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_lists
 
-MONDAY_TO_FRIDAY = (0, 1, 2, 3, 4)
-# Beyond this, a deadline is not a business-hours question any more (and a calendar with no open
-# day at all must not loop for ever).
-MAX_DAYS_AHEAD = 3660
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+MONDAY_TO_FRIDAY_9_TO_5: dict[int, tuple[tuple[time, time], ...]] = {
+    weekday: ((time(9), time(17)),) for weekday in range(5)
+}
+# A calendar lays out this many years at a time around the instants it is asked about.
+YEARS_PER_BLOCK = 4
+FIRST_YEAR, LAST_YEAR = 1990, 2200
 
 
-@dataclass(frozen=True)
+def _us(instant: datetime) -> int:
+    """An aware datetime as integer microseconds since the epoch: exact, unlike a float timestamp."""
+    if instant.tzinfo is None:
+        raise ValueError("business-time arithmetic needs aware datetimes")
+    return (instant - EPOCH) // MICROSECOND
+
+
+def _instant(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
 class BusinessCalendar:
-    time_zone: ZoneInfo
-    opens: time
-    closes: time
-    weekdays: tuple[int, ...] = MONDAY_TO_FRIDAY
-    holidays: Container[date] = field(default_factory=frozenset)
+    """Weekly opening hours in a time zone, minus holidays.
+
+    ``weekly_hours`` maps a weekday (Monday 0) to its open intervals in local time, in order and not
+    overlapping (``time(0)`` as an end means midnight). ``holidays`` answers ``day in holidays``.
+    ``name`` and ``version`` are carried so an SLA explanation can say which calendar it used.
+    """
+
+    def __init__(
+        self,
+        *,
+        time_zone: ZoneInfo | str,
+        weekly_hours: Mapping[int, Sequence[tuple[time, time]]] = MONDAY_TO_FRIDAY_9_TO_5,
+        holidays: Container[date] = frozenset(),
+        name: str = "",
+        version: int = 1,
+    ) -> None:
+        self.time_zone = ZoneInfo(time_zone) if isinstance(time_zone, str) else time_zone
+        self.weekly_hours = {day: tuple(hours) for day, hours in weekly_hours.items() if hours}
+        self.holidays = holidays
+        self.name = name
+        self.version = version
+        # Open intervals in microseconds since the epoch, and the business time before each.
+        self._opens: list[int] = []
+        self._closes: list[int] = []
+        self._before: list[int] = []
+        self._cumulative_ends: list[int] = []
+        self._years: tuple[int, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"BusinessCalendar({self.name or self.time_zone.key!r} v{self.version})"
+
+    # --- the questions ---------------------------------------------------------------------------
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() in self.weekdays and day not in self.holidays
+        return day.weekday() in self.weekly_hours and day not in self.holidays
 
-    def open_intervals(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """The open intervals (UTC) that end after ``start``, in order; the first is cut at ``start``."""
-        start = start.astimezone(UTC)
-        day = start.astimezone(self.time_zone).date()
-        for _ in range(MAX_DAYS_AHEAD):
-            if self.is_working_day(day):
-                opens = datetime.combine(day, self.opens, self.time_zone).astimezone(UTC)
-                closes = datetime.combine(day, self.closes, self.time_zone).astimezone(UTC)
-                if closes > start:
-                    yield max(opens, start), closes
-            day += timedelta(days=1)
+    def is_open(self, instant: datetime) -> bool:
+        us = _us(instant)
+        self._cover(us)
+        index = bisect.bisect_right(self._opens, us) - 1
+        return index >= 0 and us < self._closes[index]
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
-        """The instant when ``duration`` of business time has passed since ``start`` (UTC).
+        """The instant when ``duration`` of business time has passed since ``start`` (in UTC).
 
-        Started outside hours, the clock starts at the next opening; a zero duration is ``start``.
+        Started outside hours, the clock starts at the next opening; the result is the exact instant
+        the count reaches ``duration`` (a deadline can fall at closing time). A zero or negative
+        duration gives ``start``.
         """
         if duration <= timedelta(0):
             return start.astimezone(UTC)
-        remaining = duration
-        for opens, closes in self.open_intervals(start):
-            if remaining <= closes - opens:
-                return opens + remaining
-            remaining -= closes - opens
-        raise ValueError(f"no business time within {MAX_DAYS_AHEAD} days of {start.isoformat()}")
+        target = self._business(_us(start)) + duration // MICROSECOND
+        self._cover_business(target)
+        # The first interval whose cumulative end reaches the target holds the deadline.
+        index = bisect.bisect_left(self._cumulative_ends, target)
+        return _instant(self._opens[index] + target - self._before[index])
 
     def between(self, start: datetime, end: datetime) -> timedelta:
-        """Business time from ``start`` to ``end`` (zero if ``end`` is not later)."""
-        end = end.astimezone(UTC)
-        total = timedelta(0)
-        for opens, closes in self.open_intervals(start):
-            if opens >= end:
-                break
-            total += min(closes, end) - opens
-        return total
+        """Business time from ``start`` to ``end`` (zero when ``end`` is not later)."""
+        if end <= start:
+            return timedelta(0)
+        return timedelta(microseconds=self._business(_us(end)) - self._business(_us(start)))
+
+    def intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The open intervals (UTC) that lie between ``start`` and ``end``, cut to them."""
+        low, high = _us(start), _us(end)
+        self._cover(low)
+        self._cover(high)
+        index = max(0, bisect.bisect_right(self._opens, low) - 1)
+        found = []
+        while index < len(self._opens) and self._opens[index] < high:
+            opens, closes = max(self._opens[index], low), min(self._closes[index], high)
+            if opens < closes:
+                found.append((_instant(opens), _instant(closes)))
+            index += 1
+        return found
+
+    # --- the layout ------------------------------------------------------------------------------
+
+    def _business(self, us: int) -> int:
+        """Business microseconds from the start of the laid-out range to ``us``."""
+        self._cover(us)
+        index = bisect.bisect_right(self._opens, us) - 1
+        if index < 0:
+            return 0
+        return self._before[index] + min(us, self._closes[index]) - self._opens[index]
+
+    def _cover(self, us: int) -> None:
+        year = _instant(us).year
+        if self._years is None or not (self._years[0] < year < self._years[1]):
+            low = year - YEARS_PER_BLOCK if self._years is None else min(self._years[0], year - YEARS_PER_BLOCK)
+            high = year + YEARS_PER_BLOCK if self._years is None else max(self._years[1], year + YEARS_PER_BLOCK)
+            self._lay_out(max(FIRST_YEAR, low), min(LAST_YEAR, high))
+
+    def _cover_business(self, target: int) -> None:
+        while not self._cumulative_ends or self._cumulative_ends[-1] < target:
+            if self._years is None or self._years[1] >= LAST_YEAR:
+                raise ValueError("no business time left in the calendar (no open day at all?)")
+            self._lay_out(self._years[0], min(LAST_YEAR, self._years[1] + YEARS_PER_BLOCK))
+
+    def _lay_out(self, first_year: int, last_year: int) -> None:
+        opens, closes = [], []
+        day, last = date(first_year, 1, 1), date(last_year, 12, 31)
+        while day <= last:
+            if self.is_working_day(day):
+                for opening, closing in self.weekly_hours[day.weekday()]:
+                    opens_at = datetime.combine(day, opening, self.time_zone)
+                    closes_day = day + timedelta(days=1) if closing == time(0) else day
+                    closes_at = datetime.combine(closes_day, closing, self.time_zone)
+                    opens.append(_us(opens_at.astimezone(UTC)))
+                    closes.append(_us(closes_at.astimezone(UTC)))
+            day += timedelta(days=1)
+        before, total, ends = [], 0, []
+        for opening, closing in zip(opens, closes, strict=True):
+            before.append(total)
+            total += closing - opening
+            ends.append(total)
+        self._opens, self._closes, self._before, self._cumulative_ends = opens, closes, before, ends
+        self._years = (first_year, last_year)
 
 
-def brussels_calendar() -> BusinessCalendar:
+def brussels_calendar(*, extra_holidays: Iterable[date] = (), version: int = 1) -> BusinessCalendar:
     """The contract calendar: Monday to Friday 09:00-17:00 Europe/Brussels, Belgian public holidays off."""
     return BusinessCalendar(
-        time_zone=ZoneInfo("Europe/Brussels"),
-        opens=time(9),
-        closes=time(17),
-        holidays=holiday_lists.country_holidays("BE"),  # fills in each year as it is asked about
+        time_zone="Europe/Brussels",
+        holidays=HolidayList("BE", extra_holidays),
+        name="Brussels business hours",
+        version=version,
     )
+
+
+class HolidayList:
+    """A country's public holidays (the ``holidays`` package, filled in year by year) plus one-off dates."""
+
+    def __init__(self, country: str, extra: Iterable[date] = ()) -> None:
+        self.country = country
+        self.extra = frozenset(extra)
+        self._public = holiday_lists.country_holidays(country) if country else {}
+
+    def __contains__(self, day: object) -> bool:
+        return day in self.extra or day in self._public
+
+
+# --- SLA clocks ----------------------------------------------------------------------------------
+
+
+class Clock:
+    """The kinds of clock row (``SlaClockEvent.kind``)."""
+
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    FULFIL = "fulfil"
+    CANCEL = "cancel"  # the metric no longer applies (a ticket closed without the event it waits for)
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    at: datetime
+    kind: str
+    reason: str = ""
+
+
+@dataclass
+class Segment:
+    start: datetime
+    end: datetime | None  # None: still running
+    counted: timedelta
+
+
+@dataclass
+class Pause:
+    start: datetime
+    end: datetime | None
+    reason: str
+
+
+@dataclass
+class ClockState:
+    """One metric of one ticket, as its rows say at ``now``."""
+
+    target: timedelta
+    started_at: datetime | None = None
+    elapsed: timedelta = timedelta(0)  # business time counted up to ``now`` (or the fulfilment)
+    due_at: datetime | None = None  # when the target is (or was) reached; None while paused or not started
+    fulfilled_at: datetime | None = None
+    cancelled: bool = False
+    paused: bool = False
+    breached_at: datetime | None = None
+    segments: list[Segment] = field(default_factory=list)
+    pauses: list[Pause] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> timedelta:
+        return max(timedelta(0), self.target - self.elapsed)
+
+    @property
+    def is_running(self) -> bool:
+        return self.started_at is not None and not (self.paused or self.fulfilled_at or self.cancelled)
+
+    @property
+    def is_breached(self) -> bool:
+        return self.breached_at is not None
+
+    @property
+    def used(self) -> float:
+        """The share of the target used (1.0 at the deadline)."""
+        return self.elapsed / self.target if self.target else 0.0
+
+
+def clock_state(
+    rows: Iterable[ClockRow], *, target: timedelta, calendar: BusinessCalendar, now: datetime
+) -> ClockState:
+    """Replay one metric's rows and say where its clock stands at ``now``.
+
+    Only open business time between a start (or resume) and the next pause, fulfilment, cancel or
+    ``now`` counts. A running clock is due when what remains of the target, added from where it last
+    resumed, is used up; a paused clock keeps its remaining time. A clock is breached at its due
+    instant if it was still running then, even if it was paused or fulfilled later.
+    """
+    state = ClockState(target=target)
+    runs: list[tuple[datetime, datetime | None]] = []
+    for row in sorted(rows, key=lambda row: row.at):
+        if row.at > now or state.fulfilled_at or state.cancelled:
+            break
+        running = bool(runs) and runs[-1][1] is None
+        if row.kind == Clock.START and state.started_at is None:
+            state.started_at = row.at
+            runs.append((row.at, None))
+        elif row.kind == Clock.RESUME and state.paused:
+            state.paused = False
+            state.pauses[-1].end = row.at
+            runs.append((row.at, None))
+        elif row.kind in (Clock.PAUSE, Clock.FULFIL, Clock.CANCEL) and (running or state.paused):
+            if running:
+                runs[-1] = (runs[-1][0], row.at)
+            if row.kind == Clock.PAUSE and running:
+                state.paused = True
+                state.pauses.append(Pause(row.at, None, row.reason))
+            elif row.kind == Clock.FULFIL:
+                state.fulfilled_at = row.at
+            elif row.kind == Clock.CANCEL:
+                state.cancelled = True
+            if row.kind != Clock.PAUSE and state.paused:
+                state.paused = False
+                state.pauses[-1].end = row.at
+    for start, end in runs:
+        due = calendar.add(start, target - state.elapsed)
+        stop = now if end is None else end
+        counted = calendar.between(start, stop)
+        # Breached if the target was used up while this run was still going (a running clock: by now).
+        if state.breached_at is None and (due < stop or (end is None and due <= now)):
+            state.breached_at = due
+        state.due_at = due
+        state.elapsed += counted
+        state.segments.append(Segment(start, end, counted))
+    if state.paused:
+        state.due_at = None
+    return state
