@@ -195,3 +195,13 @@ INCIDENT_WINDOW_SECONDS = env.int("INCIDENT_WINDOW_SECONDS", default=600)
 ALERT_REOPEN_WITHIN_HOURS = env.int("ALERT_REOPEN_WITHIN_HOURS", default=24)
 # A connection that has not answered for this long (or three poll intervals, if longer) is stale.
 FEED_STALE_AFTER_SECONDS = env.int("FEED_STALE_AFTER_SECONDS", default=600)
+
+# --- Tickets -----------------------------------------------------------------------------------------
+# Attachments are stored here, outside the web root, and served only through a view that checks access.
+ATTACHMENTS_ROOT = env.path("ATTACHMENTS_ROOT", default=str(VAR_DIR / "attachments"))
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_PER_MESSAGE = env.int("ATTACHMENT_MAX_PER_MESSAGE", default=10)
+# Who hears about SLA warnings and breaches besides the assignee (comma-separated e-mail addresses).
+SLA_TEAM_LEAD_EMAILS = env.list("SLA_TEAM_LEAD_EMAILS", default=[])
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Active Support desk <desk@localhost>")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

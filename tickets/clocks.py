@@ -1,0 +1,345 @@
+"""The SLA clocks of tickets: which policy applies, the clock rows a ticket's life writes, and the
+deadlines recomputed from those rows (``tickets.sla`` does the arithmetic).
+
+Three metrics (DOMAIN.md §8, issue 4): **first response** (fulfilled by an agent's public reply),
+**next update** (started by a customer's reply once the first response is done, fulfilled by the next
+agent public reply), **resolution** (fulfilled when the ticket is resolved; a reopened ticket starts a
+new cycle). Every clock pauses while the ticket waits for the customer (``pending_customer``), and
+while it waits for customs if the policy says so.
+
+Rows are only ever added. Deadlines come from the rows and the policy's *current* targets, so a new
+policy or calendar recomputes every deadline without losing what happened.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import SlaCalendar, SlaClockEvent, SlaPolicy, Ticket
+from .sla import BusinessCalendar, ClockRow, ClockState, HolidayList, clock_state
+
+Metric = SlaClockEvent.Metric
+Kind = SlaClockEvent.Kind
+METRICS = (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
+CLOCK_KINDS = frozenset({Kind.START, Kind.PAUSE, Kind.RESUME, Kind.FULFIL, Kind.CANCEL})
+WARNING_SHARE = 0.75
+DONE_STATUSES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+
+
+# --- Policy and calendar -------------------------------------------------------------------------
+
+
+def policy_for(ticket: Ticket) -> SlaPolicy | None:
+    """The first enabled policy whose conditions all hold (blank matches anything)."""
+    plan = ticket.organisation.support_plan
+    for policy in SlaPolicy.objects.filter(is_enabled=True).select_related("calendar").order_by("position", "id"):
+        if policy.match_plan and policy.match_plan != plan:
+            continue
+        if policy.match_priority and policy.match_priority != ticket.priority:
+            continue
+        if policy.match_ticket_type and policy.match_ticket_type != ticket.ticket_type:
+            continue
+        return policy
+    return None
+
+
+_calendars: dict[tuple[int, int], BusinessCalendar] = {}
+
+
+def business_calendar(calendar: SlaCalendar) -> BusinessCalendar:
+    """The arithmetic for a calendar row, built once per version (its layout is the costly part)."""
+    key = (calendar.pk, calendar.version)
+    if key not in _calendars:
+        _calendars[key] = BusinessCalendar(
+            time_zone=calendar.time_zone,
+            weekly_hours=calendar.weekly(),
+            holidays=HolidayList(calendar.holiday_country, calendar.extra_dates()),
+            name=calendar.name,
+            version=calendar.version,
+        )
+    return _calendars[key]
+
+
+def targets(policy: SlaPolicy | None) -> dict[str, timedelta | None]:
+    if policy is None:
+        return dict.fromkeys(METRICS)
+    return {
+        Metric.FIRST_RESPONSE: timedelta(minutes=policy.first_response_minutes),
+        Metric.NEXT_UPDATE: (
+            timedelta(minutes=policy.next_update_minutes) if policy.next_update_minutes is not None else None
+        ),
+        Metric.RESOLUTION: timedelta(minutes=policy.resolution_minutes),
+    }
+
+
+def _pausing_statuses(policy: SlaPolicy | None) -> set[str]:
+    paused = {Ticket.Status.PENDING_CUSTOMER}
+    if policy is not None and policy.pause_while_pending_customs:
+        paused.add(Ticket.Status.PENDING_CUSTOMS)
+    return paused
+
+
+# --- Reading the clocks --------------------------------------------------------------------------
+
+
+@dataclass
+class MetricClock:
+    """The current cycle of one metric, and how the earlier cycles ended."""
+
+    metric: str
+    target: timedelta | None
+    state: ClockState | None  # None: the metric has not started (or the policy has no target for it)
+    cycle_id: int | None
+    earlier_breaches: int = 0
+
+
+def clocks_from_rows(
+    rows: Iterable[tuple[int, str, str, datetime, str]],
+    *,
+    policy_targets: dict[str, timedelta | None],
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> dict[str, MetricClock]:
+    """Replay a ticket's clock rows ``(id, metric, kind, at, reason)``, in order, per metric.
+
+    A start row opens a new cycle (a reopened ticket, a new customer reply); the latest cycle is the
+    one that runs. Pure: the bulk deadline computation and the single ticket share it.
+    """
+    cycles: dict[str, list[tuple[int, list[ClockRow]]]] = defaultdict(list)
+    for row_id, metric, kind, at, reason in rows:
+        if kind not in CLOCK_KINDS:
+            continue
+        if kind == Kind.START:
+            cycles[metric].append((row_id, []))
+        if cycles[metric]:
+            cycles[metric][-1][1].append(ClockRow(at, kind, reason))
+    clocks = {}
+    for metric in METRICS:
+        target = policy_targets.get(metric)
+        metric_cycles = cycles.get(metric, [])
+        if target is None or not metric_cycles:
+            clocks[metric] = MetricClock(metric, target, None, None)
+            continue
+        earlier = sum(
+            1
+            for _, rows_ in metric_cycles[:-1]
+            if clock_state(rows_, target=target, calendar=calendar, now=now).is_breached
+        )
+        cycle_id, cycle_rows = metric_cycles[-1]
+        state = clock_state(cycle_rows, target=target, calendar=calendar, now=now)
+        clocks[metric] = MetricClock(metric, target, state, cycle_id, earlier)
+    return clocks
+
+
+def ticket_clocks(ticket: Ticket, *, now: datetime | None = None) -> dict[str, MetricClock]:
+    now = now or timezone.now()
+    policy = ticket.sla_policy
+    rows = (
+        SlaClockEvent.objects.filter(ticket=ticket)
+        .order_by("at", "id")
+        .values_list("id", "metric", "kind", "at", "reason")
+    )
+    if policy is None:
+        return clocks_from_rows([], policy_targets=targets(None), calendar=None, now=now)
+    return clocks_from_rows(rows, policy_targets=targets(policy), calendar=business_calendar(policy.calendar), now=now)
+
+
+def next_due(clocks: dict[str, MetricClock]) -> datetime | None:
+    running = [clock.state.due_at for clock in clocks.values() if clock.state and clock.state.is_running]
+    return min(running) if running else None
+
+
+def sla_refresh(ticket: Ticket, *, now: datetime | None = None) -> None:
+    """Store the earliest running deadline and the breach flag on the ticket, for the queue."""
+    clocks = ticket_clocks(ticket, now=now)
+    ticket.sla_due_at = next_due(clocks)
+    ticket.sla_breached = any(
+        (clock.state is not None and clock.state.is_breached) or clock.earlier_breaches for clock in clocks.values()
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=ticket.sla_due_at, sla_breached=ticket.sla_breached)
+
+
+# --- Writing the clocks --------------------------------------------------------------------------
+
+
+def _write(ticket: Ticket, metric: str, kind: str, at: datetime, reason: str = "") -> SlaClockEvent:
+    policy = ticket.sla_policy
+    return SlaClockEvent.objects.create(
+        ticket=ticket,
+        metric=metric,
+        kind=kind,
+        at=at,
+        reason=reason[:200],
+        policy=policy,
+        policy_version=policy.version if policy else None,
+        calendar_version=policy.calendar.version if policy else None,
+    )
+
+
+def _current(ticket: Ticket, at: datetime) -> dict[str, MetricClock]:
+    return ticket_clocks(ticket, now=at)
+
+
+def clocks_start(ticket: Ticket, *, at: datetime) -> None:
+    """A new ticket: choose its policy and start first response and resolution at the SLA start."""
+    ticket.sla_policy = policy_for(ticket)
+    Ticket.objects.filter(pk=ticket.pk).update(sla_policy=ticket.sla_policy)
+    if ticket.sla_policy is None:
+        return
+    _write(ticket, "", Kind.POLICY, at, f"policy {ticket.sla_policy.name}")
+    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+        _write(ticket, metric, Kind.START, ticket.sla_started_at)
+    if ticket.status in _pausing_statuses(ticket.sla_policy):
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+            _write(ticket, metric, Kind.PAUSE, at, f"created {ticket.get_status_display().lower()}")
+    sla_refresh(ticket, now=at)
+
+
+def clocks_agent_replied(ticket: Ticket, *, at: datetime) -> None:
+    """An agent's public reply is the first response, and the next update the customer waited for."""
+    clocks = _current(ticket, at)
+    for metric in (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE):
+        state = clocks[metric].state
+        if state is not None and not state.fulfilled_at and not state.cancelled:
+            _write(ticket, metric, Kind.FULFIL, at, "agent replied")
+    sla_refresh(ticket, now=at)
+
+
+def clocks_customer_replied(ticket: Ticket, *, at: datetime) -> None:
+    """The customer answered: once the first response is done, we owe them the next update."""
+    clocks = _current(ticket, at)
+    first = clocks[Metric.FIRST_RESPONSE].state
+    update = clocks[Metric.NEXT_UPDATE]
+    waiting = update.state is not None and (update.state.is_running or update.state.paused)
+    if first is not None and first.fulfilled_at and update.target is not None and not waiting:
+        _write(ticket, Metric.NEXT_UPDATE, Kind.START, at, "customer replied")
+    sla_refresh(ticket, now=at)
+
+
+def clocks_status_changed(ticket: Ticket, *, old: str, new: str, at: datetime) -> None:
+    pausing = _pausing_statuses(ticket.sla_policy)
+    clocks = _current(ticket, at)
+    if new in DONE_STATUSES:
+        for metric, clock in clocks.items():
+            state = clock.state
+            if state is None or state.fulfilled_at or state.cancelled:
+                continue
+            if metric == Metric.RESOLUTION:
+                _write(ticket, metric, Kind.FULFIL, at, f"ticket {new}")
+            else:
+                _write(ticket, metric, Kind.CANCEL, at, f"ticket {new} without it")
+    elif old in DONE_STATUSES:
+        _write(ticket, Metric.RESOLUTION, Kind.START, at, "ticket reopened")
+    elif new in pausing and old not in pausing:
+        for metric, clock in clocks.items():
+            if clock.state is not None and clock.state.is_running:
+                _write(ticket, metric, Kind.PAUSE, at, Ticket.Status(new).label)
+    elif old in pausing and new not in pausing:
+        for metric, clock in clocks.items():
+            if clock.state is not None and clock.state.paused:
+                _write(ticket, metric, Kind.RESUME, at, f"{Ticket.Status(new).label.lower()} again")
+    sla_refresh(ticket, now=at)
+
+
+def clocks_policy_check(ticket: Ticket, *, at: datetime, reason: str) -> None:
+    """After a change of priority, type or plan: choose the policy again. The rows stay; the deadlines
+    are recomputed from them with the new targets."""
+    policy = policy_for(ticket)
+    if policy == ticket.sla_policy:
+        return
+    ticket.sla_policy = policy
+    Ticket.objects.filter(pk=ticket.pk).update(sla_policy=policy)
+    _write(ticket, "", Kind.POLICY, at, f"{reason}: policy {policy.name if policy else 'none'}")
+    sla_refresh(ticket, now=at)
+
+
+# --- Warnings and breaches -----------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    checked: int = 0
+    warnings: int = 0
+    breaches: int = 0
+    emails: int = 0
+
+
+def sla_check(*, now: datetime | None = None) -> CheckResult:
+    """Record a warning at 75 % of a target and a breach at 100 %, once per clock cycle, and tell the
+    assignee and the team lead by e-mail, only inside business hours (outside them the row waits, and
+    a later check sends it)."""
+    now = now or timezone.now()
+    result = CheckResult()
+    open_tickets = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES, sla_policy__isnull=False).select_related(
+        "sla_policy__calendar", "assignee", "organisation"
+    )
+    for ticket in open_tickets.iterator(chunk_size=500):
+        result.checked += 1
+        clocks = ticket_clocks(ticket, now=now)
+        for clock in clocks.values():
+            state = clock.state
+            if state is None or state.fulfilled_at or state.cancelled:
+                continue
+            if state.is_breached:
+                result.breaches += _notice(ticket, clock, Kind.BREACH, state.breached_at or now)
+            elif state.used >= WARNING_SHARE:
+                result.warnings += _notice(ticket, clock, Kind.WARNING, now)
+        sla_refresh(ticket, now=now)
+    calendar_open = {}
+    pending = SlaClockEvent.objects.filter(
+        kind__in=[Kind.WARNING, Kind.BREACH], notified_at__isnull=True
+    ).select_related("ticket__assignee", "ticket__sla_policy__calendar")
+    for notice in pending:
+        policy = notice.ticket.sla_policy
+        if policy is None:
+            continue
+        if policy.calendar_id not in calendar_open:
+            calendar_open[policy.calendar_id] = business_calendar(policy.calendar).is_open(now)
+        if calendar_open[policy.calendar_id]:
+            result.emails += _email(notice, now)
+    return result
+
+
+def _notice(ticket: Ticket, clock: MetricClock, kind: str, at: datetime) -> int:
+    try:
+        with transaction.atomic():
+            SlaClockEvent.objects.create(
+                ticket=ticket,
+                metric=clock.metric,
+                kind=kind,
+                at=at,
+                reason=f"{int(clock.state.used * 100)} % of {clock.target} used",
+                policy=ticket.sla_policy,
+                policy_version=ticket.sla_policy.version,
+                calendar_version=ticket.sla_policy.calendar.version,
+                cycle=clock.cycle_id,
+            )
+    except IntegrityError:
+        return 0  # recorded by an earlier check
+    return 1
+
+
+def _email(notice: SlaClockEvent, now: datetime) -> int:
+    ticket = notice.ticket
+    recipients = [*settings.SLA_TEAM_LEAD_EMAILS]
+    if ticket.assignee and ticket.assignee.email:
+        recipients.insert(0, ticket.assignee.email)
+    if recipients:
+        what = "breached" if notice.kind == Kind.BREACH else "at 75 %"
+        send_mail(
+            subject=f"[SLA {what}] #{ticket.pk} {notice.get_metric_display()}: {ticket.subject}"[:200],
+            message=f"Ticket #{ticket.pk} ({ticket.organisation}): {notice.get_metric_display()} {what}.\n"
+            f"{notice.reason}\nPriority {ticket.priority}, status {ticket.get_status_display()}.",
+            from_email=None,
+            recipient_list=recipients,
+        )
+    SlaClockEvent.objects.filter(pk=notice.pk).update(notified_at=now)
+    return 1 if recipients else 0
