@@ -165,7 +165,11 @@ CUSTOMER_TRANSITIONS = {
 
 @transaction.atomic
 def ticket_transition(*, ticket: Ticket, status: str, actor, channel: str, reason: str = "") -> Ticket:
-    ticket = Ticket.objects.select_for_update().select_related("organisation", "sla_policy__calendar").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("organisation", "sla_policy__calendar")
+        .get(pk=ticket.pk)
+    )
     _check_access(ticket, actor)
     if status not in Ticket.Status.values:
         raise TicketError(f"unknown status {status!r}")
@@ -217,7 +221,11 @@ def ticket_set_priority(*, ticket: Ticket, priority: str, actor, channel: str) -
     _require_staff(actor, "change the priority")
     if priority not in Ticket.Priority.values:
         raise TicketError(f"unknown priority {priority!r}")
-    ticket = Ticket.objects.select_for_update().select_related("organisation", "sla_policy__calendar").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("organisation", "sla_policy__calendar")
+        .get(pk=ticket.pk)
+    )
     previous = ticket.priority
     ticket.priority = priority
     ticket.save(update_fields=["priority", "updated_at"])
@@ -247,7 +255,11 @@ def ticket_reply(
     An agent's public reply is the first response (and the next update); a customer's reply to a
     ticket waiting for them puts it back in the queue and resumes the clocks.
     """
-    ticket = Ticket.objects.select_for_update().select_related("organisation", "sla_policy__calendar").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("organisation", "sla_policy__calendar")
+        .get(pk=ticket.pk)
+    )
     _check_access(ticket, author)
     if not body.strip():
         raise TicketError("the message is empty")
@@ -415,7 +427,11 @@ def proposal_create(
         raise TicketError("say what you propose")
     if action not in ResolutionProposal.Action.values:
         raise TicketError(f"unknown action {action!r}")
-    ticket = Ticket.objects.select_for_update().select_related("organisation", "sla_policy__calendar").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("organisation", "sla_policy__calendar")
+        .get(pk=ticket.pk)
+    )
     if not ticket.is_open:
         raise TicketError("the ticket is not open")
     now = timezone.now()
@@ -448,7 +464,11 @@ def proposal_decide(
     *, proposal: ResolutionProposal, customer, accept: bool, channel: str, note: str = ""
 ) -> ResolutionProposal:
     """The customer accepts or rejects; either way the ticket is back with the agent."""
-    proposal = ResolutionProposal.objects.select_for_update().select_related("ticket__organisation").get(pk=proposal.pk)
+    proposal = (
+        ResolutionProposal.objects.select_for_update(of=("self",))
+        .select_related("ticket__organisation")
+        .get(pk=proposal.pk)
+    )
     ticket = proposal.ticket
     _check_access(ticket, customer)
     if customer is None or customer.is_support_staff:
