@@ -167,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.sweep_overdue",
         "schedule": env.float("OVERDUE_SWEEP_EVERY_SECONDS", default=60.0),
     },
+    "check-sla": {
+        "task": "tickets.check_sla",
+        "schedule": env.float("SLA_CHECK_EVERY_SECONDS", default=60.0),
+    },
 }
 
 # --- CAS feed ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from monitoring.api import CasWebhookApi
+from tickets.views import attachment_download
 
 from .health import healthz
 
@@ -15,5 +16,7 @@ urlpatterns = [
     path("api/v1/cas/webhooks/<int:connection_id>/", CasWebhookApi.as_view(), name="cas-webhook"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("portal/", include("portal.urls")),
+    path("attachments/<str:token>/", attachment_download, name="attachment-download"),
     path("", include("dashboard.urls")),
 ]

@@ -1,9 +1,15 @@
 """The first agent pages: what is arriving from CAS, what is wrong with it, and how each feed is doing."""
 
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from accounts.models import Organisation
 from declarations.selectors import declaration_list_recent
 from monitoring.knowledge import suggestion_text
 from monitoring.selectors import (
@@ -12,6 +18,27 @@ from monitoring.selectors import (
     connection_list_for_user,
     incident_list_open,
     quarantine_open_count,
+)
+from tickets.clocks import sla_explain
+from tickets.forms import PriorityForm, ProposalForm, ReplyForm, TransitionForm
+from tickets.models import ResolutionProposal, Ticket
+from tickets.selectors import (
+    ticket_get_for_user,
+    ticket_history_for_user,
+    ticket_messages_for_user,
+    ticket_proposals,
+    ticket_queue,
+)
+from tickets.services import (
+    TicketError,
+    proposal_carry_out,
+    proposal_create,
+    ticket_assign,
+    ticket_reply,
+    ticket_scope_confirm,
+    ticket_scope_override,
+    ticket_set_priority,
+    ticket_transition,
 )
 
 
@@ -27,6 +54,8 @@ def _feed_context(request) -> dict:
 
 @login_required
 def home(request):
+    if not request.user.is_support_staff:
+        return redirect("portal-home")
     return render(request, "dashboard/home.html", _feed_context(request))
 
 
@@ -49,3 +78,137 @@ def alert_detail(request, alert_id: int):
         "events": alert.events.order_by("event_time", "id")[:50],
     }
     return render(request, "dashboard/alert.html", context)
+
+
+# --- Tickets (agents) ----------------------------------------------------------------------------
+
+
+def support_staff_required(view):
+    """Agent pages: support staff only; a customer is sent to the portal."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_support_staff:
+            return redirect("portal-home")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@support_staff_required
+def ticket_queue_page(request):
+    status = request.GET.get("status", "")
+    organisation = request.GET.get("organisation", "")
+    tickets = ticket_queue(
+        user=request.user,
+        status=status if status in Ticket.Status.values else "",
+        organisation_id=int(organisation) if organisation.isdigit() else None,
+    )
+    return render(
+        request,
+        "dashboard/tickets.html",
+        {
+            "tickets": tickets,
+            "status": status,
+            "statuses": Ticket.Status.choices,
+            "organisation": organisation,
+            "organisations": Organisation.objects.order_by("name"),
+            "now": timezone.now(),
+        },
+    )
+
+
+@support_staff_required
+def ticket_page(request, ticket_id: int):
+    ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404("No such ticket")
+    context = {
+        "ticket": ticket,
+        "messages_": ticket_messages_for_user(ticket=ticket, user=request.user),
+        "history": ticket_history_for_user(ticket=ticket, user=request.user),
+        "proposals": ticket_proposals(ticket=ticket),
+        "declarations": ticket.declarations.order_by("id")[:50],
+        "declaration_count": ticket.declarations.count(),
+        "alerts": ticket.alerts.select_related("declaration").order_by("-last_seen_at")[:50],
+        "incidents": ticket.incidents.all(),
+        "sla": sla_explain(ticket),
+        "reply_form": ReplyForm(),
+        "proposal_form": ProposalForm(),
+        "transition_form": TransitionForm(initial={"status": ticket.status}),
+        "priority_form": PriorityForm(initial={"priority": ticket.priority}),
+    }
+    return render(request, "dashboard/ticket.html", context)
+
+
+@support_staff_required
+@require_POST
+def ticket_act(request, ticket_id: int, action: str):
+    """One-click actions and forms of the ticket page; every change goes through tickets.services."""
+    ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404("No such ticket")
+    agent, channel = request.user, Ticket.Channel.DASHBOARD
+    try:
+        if action == "reply":
+            form = ReplyForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise TicketError(_form_errors(form))
+            ticket_reply(
+                ticket=ticket,
+                author=agent,
+                body=form.cleaned_data["body"],
+                internal=form.cleaned_data["internal"],
+                files=form.cleaned_data["files"],
+                channel=channel,
+            )
+        elif action == "propose":
+            form = ProposalForm(request.POST)
+            if not form.is_valid():
+                raise TicketError(_form_errors(form))
+            proposal_create(
+                ticket=ticket,
+                agent=agent,
+                summary=form.cleaned_data["summary"],
+                action=form.cleaned_data["action"],
+                channel=channel,
+            )
+        elif action == "transition":
+            form = TransitionForm(request.POST)
+            if not form.is_valid():
+                raise TicketError(_form_errors(form))
+            ticket_transition(
+                ticket=ticket,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                actor=agent,
+                channel=channel,
+            )
+        elif action == "priority":
+            form = PriorityForm(request.POST)
+            if not form.is_valid():
+                raise TicketError(_form_errors(form))
+            ticket_set_priority(ticket=ticket, priority=form.cleaned_data["priority"], actor=agent, channel=channel)
+        elif action == "assign-me":
+            ticket_assign(ticket=ticket, assignee=agent, actor=agent, channel=channel)
+        elif action == "scope-confirm":
+            ticket_scope_confirm(ticket=ticket, agent=agent, channel=channel)
+        elif action == "scope-override":
+            ticket_scope_override(ticket=ticket, agent=agent, channel=channel)
+        elif action == "carry-out":
+            proposal = ResolutionProposal.objects.filter(ticket=ticket, pk=request.POST.get("proposal")).first()
+            if proposal is None:
+                raise TicketError("no such proposal on this ticket")
+            proposal_carry_out(proposal=proposal, agent=agent, channel=channel)
+        else:
+            raise Http404("No such action")
+    except TicketError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Done.")
+    return redirect("ticket-page", ticket_id=ticket.pk)
+
+
+def _form_errors(form) -> str:
+    return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())

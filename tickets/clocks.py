@@ -343,3 +343,105 @@ def _email(notice: SlaClockEvent, now: datetime) -> int:
         )
     SlaClockEvent.objects.filter(pk=notice.pk).update(notified_at=now)
     return 1 if recipients else 0
+
+
+# --- Explaining the deadline ---------------------------------------------------------------------
+
+
+@dataclass
+class MetricExplained:
+    """One metric of a ticket, with everything needed to check its deadline by hand."""
+
+    metric: str
+    label: str
+    target: timedelta | None
+    status: str  # "met", "breached", "running", "paused", "not started", "no longer applies", "no target"
+    started_at: datetime | None
+    due_at: datetime | None
+    fulfilled_at: datetime | None
+    breached_at: datetime | None
+    elapsed: timedelta
+    remaining: timedelta
+    segments: list
+    pauses: list
+    earlier_breaches: int
+
+
+@dataclass
+class SlaExplained:
+    policy: str
+    policy_version: int | None
+    calendar: str
+    calendar_version: int | None
+    time_zone: str
+    metrics: list[MetricExplained]
+    rows: list[SlaClockEvent]
+
+
+def sla_explain(ticket: Ticket, *, now: datetime | None = None) -> SlaExplained:
+    """The SLA timeline of a ticket: per metric the business-time segments counted, the pauses and
+    their reasons, the deadline; and the policy and calendar versions it was computed with."""
+    now = now or timezone.now()
+    policy = ticket.sla_policy
+    clocks = ticket_clocks(ticket, now=now)
+    metrics = []
+    for metric in METRICS:
+        clock = clocks[metric]
+        state = clock.state
+        if clock.target is None:
+            status = "no target"
+        elif state is None:
+            status = "not started"
+        elif state.cancelled:
+            status = "no longer applies"
+        elif state.fulfilled_at:
+            status = "breached" if state.is_breached else "met"
+        elif state.is_breached:
+            status = "breached"
+        else:
+            status = "paused" if state.paused else "running"
+        metrics.append(
+            MetricExplained(
+                metric=metric,
+                label=Metric(metric).label,
+                target=clock.target,
+                status=status,
+                started_at=state.started_at if state else None,
+                due_at=state.due_at if state else None,
+                fulfilled_at=state.fulfilled_at if state else None,
+                breached_at=state.breached_at if state else None,
+                elapsed=state.elapsed if state else timedelta(0),
+                remaining=state.remaining if state else (clock.target or timedelta(0)),
+                segments=state.segments if state else [],
+                pauses=state.pauses if state else [],
+                earlier_breaches=clock.earlier_breaches,
+            )
+        )
+    return SlaExplained(
+        policy=policy.name if policy else "no SLA policy applies",
+        policy_version=policy.version if policy else None,
+        calendar=policy.calendar.name if policy else "",
+        calendar_version=policy.calendar.version if policy else None,
+        time_zone=policy.calendar.time_zone if policy else "",
+        metrics=metrics,
+        rows=list(SlaClockEvent.objects.filter(ticket=ticket).select_related("policy").order_by("at", "id")),
+    )
+
+
+def business_duration_text(duration: timedelta | None) -> str:
+    """'1 business hour', '2 business days 3 hours' (a business day is the calendar's 8 hours)."""
+    if duration is None:
+        return "no target"
+    minutes = int(duration.total_seconds() // 60)
+    days, rest = divmod(minutes, 8 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} business day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(
+            f"{hours} hour{'s' if hours != 1 else ''}" if days else f"{hours} business hour{'s' if hours != 1 else ''}"
+        )
+    if minutes or not parts:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
