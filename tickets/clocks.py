@@ -13,23 +13,26 @@ policy or calendar recomputes every deadline without losing what happened.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import connection as db
 from django.utils import timezone
 
 from .models import SlaCalendar, SlaClockEvent, SlaPolicy, Ticket
-from .sla import BusinessCalendar, ClockRow, ClockState, HolidayList, clock_state
+from .sla import EPOCH, BusinessCalendar, Clock, ClockRow, ClockState, HolidayList, clock_state
 
 Metric = SlaClockEvent.Metric
 Kind = SlaClockEvent.Kind
 METRICS = (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
 CLOCK_KINDS = frozenset({Kind.START, Kind.PAUSE, Kind.RESUME, Kind.FULFIL, Kind.CANCEL})
+# The same as plain strings, for the loops that run once per row of a hundred thousand tickets.
+_CLOCK_KINDS = frozenset(str(kind) for kind in CLOCK_KINDS)
+_METRICS = tuple(str(metric) for metric in METRICS)
 WARNING_SHARE = 0.75
 DONE_STATUSES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
 
@@ -68,9 +71,20 @@ def business_calendar(calendar: SlaCalendar) -> BusinessCalendar:
     return _calendars[key]
 
 
+_targets: dict[tuple[int, int], dict[str, timedelta | None]] = {}
+
+
 def targets(policy: SlaPolicy | None) -> dict[str, timedelta | None]:
+    """The policy's targets per metric (kept per policy version: the bulk path asks once per ticket)."""
     if policy is None:
         return dict.fromkeys(METRICS)
+    key = (policy.pk, policy.version)
+    if key not in _targets:
+        _targets[key] = _targets_of(policy)
+    return _targets[key]
+
+
+def _targets_of(policy: SlaPolicy) -> dict[str, timedelta | None]:
     return {
         Metric.FIRST_RESPONSE: timedelta(minutes=policy.first_response_minutes),
         Metric.NEXT_UPDATE: (
@@ -90,7 +104,7 @@ def _pausing_statuses(policy: SlaPolicy | None) -> set[str]:
 # --- Reading the clocks --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class MetricClock:
     """The current cycle of one metric, and how the earlier cycles ended."""
 
@@ -108,33 +122,30 @@ def clocks_from_rows(
     calendar: BusinessCalendar,
     now: datetime,
 ) -> dict[str, MetricClock]:
-    """Replay a ticket's clock rows ``(id, metric, kind, at, reason)``, in order, per metric.
+    """Replay a ticket's clock rows ``(id, metric, kind, at, reason)``, in time order, per metric.
 
     A start row opens a new cycle (a reopened ticket, a new customer reply); the latest cycle is the
     one that runs. Pure: the bulk deadline computation and the single ticket share it.
     """
-    cycles: dict[str, list[tuple[int, list[ClockRow]]]] = defaultdict(list)
+    cycles: dict[str, list[tuple[int, list[ClockRow]]]] = {}
     for row_id, metric, kind, at, reason in rows:
-        if kind not in CLOCK_KINDS:
-            continue
-        if kind == Kind.START:
-            cycles[metric].append((row_id, []))
-        if cycles[metric]:
-            cycles[metric][-1][1].append(ClockRow(at, kind, reason))
+        if kind == Clock.START:
+            cycles.setdefault(metric, []).append((row_id, []))
+        elif kind not in _CLOCK_KINDS or metric not in cycles:
+            continue  # a warning, breach or policy row; or a row before any start
+        cycles[metric][-1][1].append(ClockRow(at, kind, reason))
     clocks = {}
-    for metric in METRICS:
+    for metric in _METRICS:
         target = policy_targets.get(metric)
-        metric_cycles = cycles.get(metric, [])
+        metric_cycles = cycles.get(metric)
         if target is None or not metric_cycles:
             clocks[metric] = MetricClock(metric, target, None, None)
             continue
-        earlier = sum(
-            1
-            for _, rows_ in metric_cycles[:-1]
-            if clock_state(rows_, target=target, calendar=calendar, now=now).is_breached
-        )
+        earlier = 0
+        for _, earlier_rows in metric_cycles[:-1]:
+            earlier += clock_state(earlier_rows, target=target, calendar=calendar, now=now, in_order=True).is_breached
         cycle_id, cycle_rows = metric_cycles[-1]
-        state = clock_state(cycle_rows, target=target, calendar=calendar, now=now)
+        state = clock_state(cycle_rows, target=target, calendar=calendar, now=now, in_order=True)
         clocks[metric] = MetricClock(metric, target, state, cycle_id, earlier)
     return clocks
 
@@ -272,34 +283,128 @@ class CheckResult:
     emails: int = 0
 
 
+def open_ticket_clocks(*, now: datetime) -> dict[int, tuple[tuple, dict[str, MetricClock]]]:
+    """Every open ticket's clocks at ``now``, computed in bulk: one query for the tickets, one for all
+    their clock rows (streamed in ticket order), the policies and calendars once. Each value is
+    ``((id, policy id, stored due, stored breached), clocks)``. This is what ``bench/sla.py`` measures."""
+    policies = {policy.pk: policy for policy in SlaPolicy.objects.select_related("calendar")}
+    # Plain tuples, not model instances: a hundred thousand of those cost more than the arithmetic.
+    tickets = {row[0]: row for row in _open_tickets()}
+    rows = _open_clock_rows()
+    computed = {}
+    # A hundred thousand tickets' clocks are a million small objects kept alive until the end: the
+    # cyclic garbage collector would walk them again and again (they hold no cycles); pause it.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _compute_all(rows, tickets, policies, computed, now)
+    finally:
+        if collecting:
+            gc.enable()
+    return computed
+
+
+def _compute_all(groups, tickets: dict, policies: dict, computed: dict, now: datetime) -> None:
+    for ticket_id, ticket_rows in groups:
+        ticket = tickets.get(ticket_id)
+        if ticket is None:
+            continue
+        policy = policies[ticket[1]]
+        computed[ticket_id] = (
+            ticket,
+            clocks_from_rows(
+                ticket_rows, policy_targets=targets(policy), calendar=business_calendar(policy.calendar), now=now
+            ),
+        )
+
+
+def _open_tickets() -> list[tuple[int, int, datetime | None, bool]]:
+    """(id, policy id, stored due, stored breached) of every open ticket with a policy."""
+    open_tickets = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES, sla_policy__isnull=False)
+    if db.vendor != "postgresql":
+        return list(open_tickets.values_list("id", "sla_policy_id", "sla_due_at", "sla_breached"))
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, sla_policy_id, (extract(epoch FROM sla_due_at) * 1000000)::bigint, sla_breached"  # noqa: S608
+            f" FROM {Ticket._meta.db_table} WHERE status = ANY(%s) AND sla_policy_id IS NOT NULL",
+            [list(Ticket.OPEN_STATUSES)],
+        )
+        return [
+            (ticket_id, policy_id, None if due is None else _from_microseconds(due), breached)
+            for ticket_id, policy_id, due, breached in cursor.fetchall()
+        ]
+
+
+def _open_clock_rows() -> Iterator[tuple[int, list[tuple[int, str, str, datetime, str]]]]:
+    """The clock rows of open tickets, streamed and grouped by ticket: ``(ticket id, rows)``. The time
+    comes as integer microseconds: PostgreSQL's timestamp parsing costs more than the arithmetic."""
+    table, tickets = SlaClockEvent._meta.db_table, Ticket._meta.db_table
+    at = "(extract(epoch FROM e.at) * 1000000)::bigint" if db.vendor == "postgresql" else "e.at"
+    statuses = ", ".join(f"'{status}'" for status in Ticket.OPEN_STATUSES)
+    kinds = ", ".join(f"'{kind}'" for kind in CLOCK_KINDS)
+    convert = _from_microseconds if db.vendor == "postgresql" else _from_sqlite
+    current, rows = None, []
+    with db.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.ticket_id, e.id, e.metric, e.kind, {at} FROM {table} e"  # noqa: S608
+            f" JOIN {tickets} t ON t.id = e.ticket_id WHERE t.status IN ({statuses}) AND e.kind IN ({kinds})"
+            " ORDER BY e.ticket_id, e.at, e.id"
+        )
+        while chunk := cursor.fetchmany(20000):
+            for ticket_id, row_id, metric, kind, at_value in chunk:
+                if ticket_id != current:
+                    if rows:
+                        yield current, rows
+                    current, rows = ticket_id, []
+                rows.append((row_id, metric, kind, convert(at_value), ""))  # reasons are for explaining only
+    if rows:
+        yield current, rows
+
+
+def _from_microseconds(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+def _from_sqlite(value) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
 def sla_check(*, now: datetime | None = None) -> CheckResult:
     """Record a warning at 75 % of a target and a breach at 100 %, once per clock cycle, and tell the
     assignee and the team lead by e-mail, only inside business hours (outside them the row waits, and
-    a later check sends it)."""
+    a later check sends it). Keeps each ticket's ``sla_due_at`` and ``sla_breached`` current."""
     now = now or timezone.now()
     result = CheckResult()
-    open_tickets = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES, sla_policy__isnull=False).select_related(
-        "sla_policy__calendar", "assignee", "organisation"
-    )
-    for ticket in open_tickets.iterator(chunk_size=500):
+    changed, notices = [], []
+    for (ticket_id, policy_id, stored_due, stored_breached), clocks in open_ticket_clocks(now=now).values():
         result.checked += 1
-        clocks = ticket_clocks(ticket, now=now)
         for clock in clocks.values():
             state = clock.state
             if state is None or state.fulfilled_at or state.cancelled:
                 continue
             if state.is_breached:
-                result.breaches += _notice(ticket, clock, Kind.BREACH, state.breached_at or now)
+                notices.append((ticket_id, policy_id, clock, Kind.BREACH, state.breached_at or now))
             elif state.used >= WARNING_SHARE:
-                result.warnings += _notice(ticket, clock, Kind.WARNING, now)
-        sla_refresh(ticket, now=now)
-    calendar_open = {}
+                notices.append((ticket_id, policy_id, clock, Kind.WARNING, now))
+        due = next_due(clocks)
+        breached = any(
+            (clock.state is not None and clock.state.is_breached) or clock.earlier_breaches for clock in clocks.values()
+        )
+        if (due, breached) != (stored_due, stored_breached):
+            changed.append(Ticket(pk=ticket_id, sla_due_at=due, sla_breached=breached))
+    recorded = _record_notices(notices)
+    result.warnings = sum(1 for notice in recorded if notice.kind == Kind.WARNING)
+    result.breaches = len(recorded) - result.warnings
+    Ticket.objects.bulk_update(changed, ["sla_due_at", "sla_breached"], batch_size=1000)
+    calendar_open: dict[int, bool] = {}
     pending = SlaClockEvent.objects.filter(
         kind__in=[Kind.WARNING, Kind.BREACH], notified_at__isnull=True
-    ).select_related("ticket__assignee", "ticket__sla_policy__calendar")
+    ).select_related("ticket__assignee", "ticket__organisation", "ticket__sla_policy__calendar")
     for notice in pending:
         policy = notice.ticket.sla_policy
-        if policy is None:
+        if policy is None or notice.ticket.status not in Ticket.OPEN_STATUSES:
             continue
         if policy.calendar_id not in calendar_open:
             calendar_open[policy.calendar_id] = business_calendar(policy.calendar).is_open(now)
@@ -308,23 +413,34 @@ def sla_check(*, now: datetime | None = None) -> CheckResult:
     return result
 
 
-def _notice(ticket: Ticket, clock: MetricClock, kind: str, at: datetime) -> int:
-    try:
-        with transaction.atomic():
-            SlaClockEvent.objects.create(
-                ticket=ticket,
-                metric=clock.metric,
-                kind=kind,
-                at=at,
-                reason=f"{int(clock.state.used * 100)} % of {clock.target} used",
-                policy=ticket.sla_policy,
-                policy_version=ticket.sla_policy.version,
-                calendar_version=ticket.sla_policy.calendar.version,
-                cycle=clock.cycle_id,
-            )
-    except IntegrityError:
-        return 0  # recorded by an earlier check
-    return 1
+def _record_notices(notices: list[tuple]) -> list[SlaClockEvent]:
+    """Record each warning or breach once per clock cycle: one query for what is already recorded,
+    one insert for the rest (the unique constraint settles a race with a concurrent check)."""
+    if not notices:
+        return []
+    already = set(
+        SlaClockEvent.objects.filter(
+            kind__in=[Kind.WARNING, Kind.BREACH], ticket_id__in={notice[0] for notice in notices}
+        ).values_list("ticket_id", "metric", "kind", "cycle")
+    )
+    policies = {policy.pk: policy for policy in SlaPolicy.objects.select_related("calendar")}
+    new = [
+        SlaClockEvent(
+            ticket_id=ticket_id,
+            metric=clock.metric,
+            kind=kind,
+            at=at,
+            reason=f"{int(clock.state.used * 100)} % of {clock.target} used",
+            policy=policies[policy_id],
+            policy_version=policies[policy_id].version,
+            calendar_version=policies[policy_id].calendar.version,
+            cycle=clock.cycle_id,
+        )
+        for ticket_id, policy_id, clock, kind, at in notices
+        if (ticket_id, clock.metric, kind, clock.cycle_id) not in already
+    ]
+    SlaClockEvent.objects.bulk_create(new, ignore_conflicts=True)
+    return new
 
 
 def _email(notice: SlaClockEvent, now: datetime) -> int:

@@ -9,4 +9,9 @@ from .clocks import sla_check
 def check_sla() -> dict:
     """Record SLA warnings and breaches and mail them inside business hours (beat, every minute)."""
     result = sla_check()
-    return {"checked": result.checked, "warnings": result.warnings, "breaches": result.breaches, "emails": result.emails}
+    return {
+        "checked": result.checked,
+        "warnings": result.warnings,
+        "breaches": result.breaches,
+        "emails": result.emails,
+    }
