@@ -115,7 +115,7 @@ def _load(db, total: int) -> None:
         cursor.execute("SELECT min(id) FROM accounts_organisation")
         first_org = cursor.fetchone()[0]
         cursor.execute("SELECT id, match_priority FROM tickets_slapolicy WHERE match_plan = 'active'")
-        policy = dict((priority, pk) for pk, priority in cursor.fetchall())
+        policy = {priority: pk for pk, priority in cursor.fetchall()}
         cursor.execute(
             """
             INSERT INTO tickets_ticket (organisation_id, subject, description, ticket_type, priority, status,
