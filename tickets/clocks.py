@@ -24,7 +24,7 @@ from django.db import connection as db
 from django.utils import timezone
 
 from .models import SlaCalendar, SlaClockEvent, SlaPolicy, Ticket
-from .sla import EPOCH, BusinessCalendar, Clock, ClockRow, ClockState, HolidayList, clock_state
+from .sla import EPOCH, MICROSECOND, BusinessCalendar, Clock, ClockState, HolidayList, clock_state_us, to_us
 
 Metric = SlaClockEvent.Metric
 Kind = SlaClockEvent.Kind
@@ -116,36 +116,39 @@ class MetricClock:
 
 
 def clocks_from_rows(
-    rows: Iterable[tuple[int, str, str, datetime, str]],
+    rows: Iterable[tuple[int, str, str, int, str]],
     *,
     policy_targets: dict[str, timedelta | None],
-    calendar: BusinessCalendar,
+    calendar: BusinessCalendar | None,
     now: datetime,
 ) -> dict[str, MetricClock]:
-    """Replay a ticket's clock rows ``(id, metric, kind, at, reason)``, in time order, per metric.
+    """Replay a ticket's clock rows ``(id, metric, kind, at in microseconds, reason)``, in time order,
+    per metric.
 
     A start row opens a new cycle (a reopened ticket, a new customer reply); the latest cycle is the
     one that runs. Pure: the bulk deadline computation and the single ticket share it.
     """
-    cycles: dict[str, list[tuple[int, list[ClockRow]]]] = {}
+    cycles: dict[str, list[tuple[int, list[tuple[int, str, str]]]]] = {}
     for row_id, metric, kind, at, reason in rows:
         if kind == Clock.START:
             cycles.setdefault(metric, []).append((row_id, []))
         elif kind not in _CLOCK_KINDS or metric not in cycles:
             continue  # a warning, breach or policy row; or a row before any start
-        cycles[metric][-1][1].append(ClockRow(at, kind, reason))
+        cycles[metric][-1][1].append((at, kind, reason))
     clocks = {}
+    now_us = to_us(now)
     for metric in _METRICS:
         target = policy_targets.get(metric)
         metric_cycles = cycles.get(metric)
         if target is None or not metric_cycles:
             clocks[metric] = MetricClock(metric, target, None, None)
             continue
+        target_us = target // MICROSECOND
         earlier = 0
         for _, earlier_rows in metric_cycles[:-1]:
-            earlier += clock_state(earlier_rows, target=target, calendar=calendar, now=now, in_order=True).is_breached
+            earlier += clock_state_us(earlier_rows, target_us=target_us, calendar=calendar, now_us=now_us).is_breached
         cycle_id, cycle_rows = metric_cycles[-1]
-        state = clock_state(cycle_rows, target=target, calendar=calendar, now=now, in_order=True)
+        state = clock_state_us(cycle_rows, target_us=target_us, calendar=calendar, now_us=now_us)
         clocks[metric] = MetricClock(metric, target, state, cycle_id, earlier)
     return clocks
 
@@ -153,11 +156,12 @@ def clocks_from_rows(
 def ticket_clocks(ticket: Ticket, *, now: datetime | None = None) -> dict[str, MetricClock]:
     now = now or timezone.now()
     policy = ticket.sla_policy
-    rows = (
-        SlaClockEvent.objects.filter(ticket=ticket)
+    rows = [
+        (row_id, metric, kind, to_us(at), reason)
+        for row_id, metric, kind, at, reason in SlaClockEvent.objects.filter(ticket=ticket)
         .order_by("at", "id")
         .values_list("id", "metric", "kind", "at", "reason")
-    )
+    ]
     if policy is None:
         return clocks_from_rows([], policy_targets=targets(None), calendar=None, now=now)
     return clocks_from_rows(rows, policy_targets=targets(policy), calendar=business_calendar(policy.calendar), now=now)
@@ -290,7 +294,7 @@ def open_ticket_clocks(*, now: datetime) -> dict[int, tuple[tuple, dict[str, Met
     policies = {policy.pk: policy for policy in SlaPolicy.objects.select_related("calendar")}
     # Plain tuples, not model instances: a hundred thousand of those cost more than the arithmetic.
     tickets = {row[0]: row for row in _open_tickets()}
-    rows = _open_clock_rows()
+    rows = open_clock_rows()
     computed = {}
     # A hundred thousand tickets' clocks are a million small objects kept alive until the end: the
     # cyclic garbage collector would walk them again and again (they hold no cycles); pause it.
@@ -335,14 +339,15 @@ def _open_tickets() -> list[tuple[int, int, datetime | None, bool]]:
         ]
 
 
-def _open_clock_rows() -> Iterator[tuple[int, list[tuple[int, str, str, datetime, str]]]]:
+def open_clock_rows() -> Iterator[tuple[int, list[tuple[int, str, str, datetime, str]]]]:
     """The clock rows of open tickets, streamed and grouped by ticket: ``(ticket id, rows)``. The time
-    comes as integer microseconds: PostgreSQL's timestamp parsing costs more than the arithmetic."""
+    comes as integer microseconds, the arithmetic's own unit: PostgreSQL's timestamp parsing would
+    cost more than all the arithmetic after it."""
     table, tickets = SlaClockEvent._meta.db_table, Ticket._meta.db_table
     at = "(extract(epoch FROM e.at) * 1000000)::bigint" if db.vendor == "postgresql" else "e.at"
     statuses = ", ".join(f"'{status}'" for status in Ticket.OPEN_STATUSES)
     kinds = ", ".join(f"'{kind}'" for kind in CLOCK_KINDS)
-    convert = _from_microseconds if db.vendor == "postgresql" else _from_sqlite
+    convert = int if db.vendor == "postgresql" else _sqlite_us
     current, rows = None, []
     with db.chunked_cursor() as cursor:
         cursor.execute(
@@ -365,10 +370,10 @@ def _from_microseconds(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=value)
 
 
-def _from_sqlite(value) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+def _sqlite_us(value) -> int:
+    """SQLite keeps Django's datetimes as UTC text."""
+    instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return to_us(instant if instant.tzinfo else instant.replace(tzinfo=UTC))
 
 
 def sla_check(*, now: datetime | None = None) -> CheckResult:

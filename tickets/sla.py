@@ -32,7 +32,7 @@ YEARS_PER_BLOCK = 4
 FIRST_YEAR, LAST_YEAR = 1990, 2200
 
 
-def _us(instant: datetime) -> int:
+def to_us(instant: datetime) -> int:
     """An aware datetime as integer microseconds since the epoch: exact, unlike a float timestamp."""
     if instant.tzinfo is None:
         raise ValueError("business-time arithmetic needs aware datetimes")
@@ -83,7 +83,7 @@ class BusinessCalendar:
         return day.weekday() in self.weekly_hours and day not in self.holidays
 
     def is_open(self, instant: datetime) -> bool:
-        us = _us(instant)
+        us = to_us(instant)
         self._cover(us)
         index = bisect.bisect_right(self._opens, us) - 1
         return index >= 0 and us < self._closes[index]
@@ -97,32 +97,31 @@ class BusinessCalendar:
         """
         if duration <= timedelta(0):
             return start.astimezone(UTC)
-        target = self._business(_us(start)) + duration // MICROSECOND
+        target = self._business(to_us(start)) + duration // MICROSECOND
         self._cover_business(target)
         # The first interval whose cumulative end reaches the target holds the deadline.
         index = bisect.bisect_left(self._cumulative_ends, target)
         return _instant(self._opens[index] + target - self._before[index])
 
-    def run(self, start: datetime, stop: datetime, budget: timedelta) -> tuple[timedelta, datetime]:
-        """For a clock running from ``start`` to ``stop`` with ``budget`` left: the business time it
-        counted, and the instant the budget runs out (``between`` and ``add`` at the cost of one)."""
-        low, high = _us(start), _us(stop)
+    def run_us(self, low: int, high: int, budget: int) -> tuple[int, int]:
+        """For a clock running from ``low`` to ``high`` (microseconds) with ``budget`` left: the business
+        time it counted, and the instant the budget runs out (``between`` and ``add`` at the cost of one)."""
         self._cover(low)
         self._cover(high)
         started = self._business(low)
         counted = max(0, self._business(high) - started) if high > low else 0
-        if budget <= ZERO:
-            return timedelta(microseconds=counted), start.astimezone(UTC)
-        target = started + budget // MICROSECOND
+        if budget <= 0:
+            return counted, low
+        target = started + budget
         self._cover_business(target)
         index = bisect.bisect_left(self._cumulative_ends, target)
-        return timedelta(microseconds=counted), _instant(self._opens[index] + target - self._before[index])
+        return counted, self._opens[index] + target - self._before[index]
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Business time from ``start`` to ``end`` (zero when ``end`` is not later)."""
         if end <= start:
             return timedelta(0)
-        low, high = _us(start), _us(end)
+        low, high = to_us(start), to_us(end)
         # Lay out both ends first: laying out an earlier year afterwards would shift every sum.
         self._cover(low)
         self._cover(high)
@@ -130,7 +129,7 @@ class BusinessCalendar:
 
     def intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals (UTC) that lie between ``start`` and ``end``, cut to them."""
-        low, high = _us(start), _us(end)
+        low, high = to_us(start), to_us(end)
         self._cover(low)
         self._cover(high)
         index = max(0, bisect.bisect_right(self._opens, low) - 1)
@@ -178,8 +177,8 @@ class BusinessCalendar:
                     opens_at = datetime.combine(day, opening, self.time_zone)
                     closes_day = day + timedelta(days=1) if closing == time(0) else day
                     closes_at = datetime.combine(closes_day, closing, self.time_zone)
-                    opens.append(_us(opens_at.astimezone(UTC)))
-                    closes.append(_us(closes_at.astimezone(UTC)))
+                    opens.append(to_us(opens_at.astimezone(UTC)))
+                    closes.append(to_us(closes_at.astimezone(UTC)))
             day += timedelta(days=1)
         before, total, ends = [], 0, []
         for opening, closing in zip(opens, closes, strict=True):
@@ -190,8 +189,8 @@ class BusinessCalendar:
         self._years = (first_year, last_year)
         self._last = (None, 0)  # sums start from a new origin
         # Inside these bounds an instant is laid out with a whole year to spare on either side.
-        self._safe_low = _us(datetime(first_year + 1, 1, 1, tzinfo=UTC))
-        self._safe_high = _us(datetime(last_year, 1, 1, tzinfo=UTC))
+        self._safe_low = to_us(datetime(first_year + 1, 1, 1, tzinfo=UTC))
+        self._safe_high = to_us(datetime(last_year, 1, 1, tzinfo=UTC))
 
 
 def brussels_calendar(*, extra_holidays: Iterable[date] = (), version: int = 1) -> BusinessCalendar:
@@ -231,11 +230,10 @@ class Clock:
 
 START, PAUSE, RESUME, FULFIL, CANCEL = Clock.START, Clock.PAUSE, Clock.RESUME, Clock.FULFIL, Clock.CANCEL
 STOPPING = frozenset({PAUSE, FULFIL, CANCEL})
-ZERO = timedelta(0)
 
 
 class ClockRow(NamedTuple):
-    """One clock row as the arithmetic needs it (a tuple: a hundred thousand tickets make many)."""
+    """One clock row: when, which kind, and why (a tuple: a hundred thousand tickets make many)."""
 
     at: datetime
     kind: str
@@ -258,93 +256,139 @@ class Pause:
 
 @dataclass(slots=True)
 class ClockState:
-    """One metric of one ticket, as its rows say at ``now``."""
+    """One metric of one ticket, as its rows say at ``now``.
 
-    target: timedelta
-    started_at: datetime | None = None
-    elapsed: timedelta = timedelta(0)  # business time counted up to ``now`` (or the fulfilment)
-    due_at: datetime | None = None  # when the target is (or was) reached; None while paused or not started
-    fulfilled_at: datetime | None = None
+    Kept in integer microseconds (the arithmetic's own unit, exact and cheap); the properties give
+    datetimes and timedeltas.
+    """
+
+    target_us: int
+    started_us: int | None = None
+    elapsed_us: int = 0  # business time counted up to ``now`` (or the fulfilment)
+    due_us: int | None = None  # when the target is (or was) reached; None while paused or not started
+    fulfilled_us: int | None = None
     cancelled: bool = False
     paused: bool = False
-    breached_at: datetime | None = None
-    segments: list[Segment] = field(default_factory=list)
-    pauses: list[Pause] = field(default_factory=list)
+    breached_us: int | None = None
+    runs: list[tuple[int, int | None, int]] = field(default_factory=list)  # (start, end or None, counted)
+    pause_list: list[list] = field(default_factory=list)  # [start, end or None, reason]
+
+    @property
+    def target(self) -> timedelta:
+        return timedelta(microseconds=self.target_us)
+
+    @property
+    def started_at(self) -> datetime | None:
+        return None if self.started_us is None else _instant(self.started_us)
+
+    @property
+    def elapsed(self) -> timedelta:
+        return timedelta(microseconds=self.elapsed_us)
+
+    @property
+    def due_at(self) -> datetime | None:
+        return None if self.due_us is None else _instant(self.due_us)
+
+    @property
+    def fulfilled_at(self) -> datetime | None:
+        return None if self.fulfilled_us is None else _instant(self.fulfilled_us)
+
+    @property
+    def breached_at(self) -> datetime | None:
+        return None if self.breached_us is None else _instant(self.breached_us)
+
+    @property
+    def segments(self) -> list[Segment]:
+        return [
+            Segment(_instant(start), None if end is None else _instant(end), timedelta(microseconds=counted))
+            for start, end, counted in self.runs
+        ]
+
+    @property
+    def pauses(self) -> list[Pause]:
+        return [
+            Pause(_instant(start), None if end is None else _instant(end), reason)
+            for start, end, reason in self.pause_list
+        ]
 
     @property
     def remaining(self) -> timedelta:
-        return max(timedelta(0), self.target - self.elapsed)
+        return timedelta(microseconds=max(0, self.target_us - self.elapsed_us))
 
     @property
     def is_running(self) -> bool:
-        return self.started_at is not None and not (self.paused or self.fulfilled_at or self.cancelled)
+        return self.started_us is not None and not (self.paused or self.fulfilled_us is not None or self.cancelled)
 
     @property
     def is_breached(self) -> bool:
-        return self.breached_at is not None
+        return self.breached_us is not None
 
     @property
     def used(self) -> float:
         """The share of the target used (1.0 at the deadline)."""
-        return self.elapsed / self.target if self.target else 0.0
+        return self.elapsed_us / self.target_us if self.target_us else 0.0
 
 
 def clock_state(
-    rows: Iterable[ClockRow],
-    *,
-    target: timedelta,
-    calendar: BusinessCalendar,
-    now: datetime,
-    in_order: bool = False,
+    rows: Iterable[ClockRow], *, target: timedelta, calendar: BusinessCalendar, now: datetime
 ) -> ClockState:
-    """Replay one metric's rows and say where its clock stands at ``now``.
+    """Replay one metric's rows (any order) and say where its clock stands at ``now``; see
+    ``clock_state_us``."""
+    ordered = sorted(((to_us(row.at), row.kind, row.reason) for row in rows), key=lambda row: row[0])
+    return clock_state_us(ordered, target_us=target // MICROSECOND, calendar=calendar, now_us=to_us(now))
+
+
+def clock_state_us(
+    rows: Iterable[tuple[int, str, str]], *, target_us: int, calendar: BusinessCalendar, now_us: int
+) -> ClockState:
+    """Replay one metric's rows ``(at in microseconds, kind, reason)``, in time order, at ``now_us``.
 
     Only open business time between a start (or resume) and the next pause, fulfilment, cancel or
     ``now`` counts. A running clock is due when what remains of the target, added from where it last
     resumed, is used up; a paused clock keeps its remaining time. A clock is breached at its due
     instant if it was still running then, even if it was paused or fulfilled later.
     """
-    state = ClockState(target=target)
-    runs: list[tuple[datetime, datetime | None]] = []
+    state = ClockState(target_us=target_us)
+    runs: list[list] = []
     running = False
-    for at, kind, reason in rows if in_order else sorted(rows, key=lambda row: row.at):
-        if at > now or state.fulfilled_at or state.cancelled:
+    for at, kind, reason in rows:
+        if at > now_us or state.fulfilled_us is not None or state.cancelled:
             break
         if kind == START:
-            if state.started_at is None:
-                state.started_at = at
-                runs.append((at, None))
+            if state.started_us is None:
+                state.started_us = at
+                runs.append([at, None])
                 running = True
         elif kind == RESUME:
             if state.paused:
                 state.paused = False
-                state.pauses[-1].end = at
-                runs.append((at, None))
+                state.pause_list[-1][1] = at
+                runs.append([at, None])
                 running = True
         elif kind in STOPPING and (running or state.paused):
             if running:
-                runs[-1] = (runs[-1][0], at)
+                runs[-1][1] = at
                 running = False
                 if kind == PAUSE:
                     state.paused = True
-                    state.pauses.append(Pause(at, None, reason))
+                    state.pause_list.append([at, None, reason])
                     continue
             if kind == FULFIL:
-                state.fulfilled_at = at
+                state.fulfilled_us = at
             elif kind == CANCEL:
                 state.cancelled = True
             if kind != PAUSE and state.paused:
                 state.paused = False
-                state.pauses[-1].end = at
+                state.pause_list[-1][1] = at
     for start, end in runs:
-        stop = now if end is None else end
-        counted, due = calendar.run(start, stop, target - state.elapsed)
+        stop = now_us if end is None else end
+        counted, due = calendar.run_us(start, stop, target_us - state.elapsed_us)
         # Breached if the target was used up while this run was still going (a running clock: by now).
-        if state.breached_at is None and (due < stop or (end is None and due <= now)):
-            state.breached_at = due
-        state.due_at = due
-        state.elapsed += counted
-        state.segments.append(Segment(start, end, counted))
+        if state.breached_us is None and (due < stop or (end is None and due <= now_us)):
+            state.breached_us = due
+        state.due_us = due
+        state.elapsed_us += counted
+        state.runs.append((start, end, counted))
     if state.paused:
-        state.due_at = None
+        state.due_us = None
     return state

@@ -64,8 +64,9 @@ def dst_switch_days(zone: ZoneInfo, years: range) -> list[date]:
 
 
 # The reference's own holiday set: the ``holidays`` package (BE), as DOMAIN.md §8 says, as plain dates.
-# Wider than the window, since three weeks added to late December 2028 end in 2029.
-BE_HOLIDAYS = frozenset(holiday_lists.country_holidays("BE", years=range(2020, 2035)))
+# Much wider than the 2025-2028 window: additions run into 2029 and the questions-in-any-order test moves
+# its instants by up to ten years either way.
+BE_HOLIDAYS = frozenset(holiday_lists.country_holidays("BE", years=range(2010, 2045)))
 NEW_YORK_HOLIDAYS = frozenset({date(2026, 7, 3), date(2026, 11, 26)})
 
 BRUSSELS_SWITCH_DAYS = dst_switch_days(BRUSSELS, YEARS)
@@ -452,3 +453,30 @@ def test_between_across_the_first_year_of_the_layout():
     # Tue 3 Jan 09:00-13:00 local (1 Jan 2023 is a Sunday). Before between() laid out both ends first, it read
     # the end from the 2022-2030 layout and the start from a 2018-2030 one: -337 days.
     assert calendar.between(utc(2022, 12, 30, 12), utc(2023, 1, 3, 12)) == timedelta(hours=16)
+
+
+def _question(case: Case) -> st.SearchStrategy[tuple[str, datetime, int]]:
+    """add, between or is_open, about an instant of ``starts`` moved by up to ten years (whole 52-week
+    steps, which keep the weekday), with minutes to add or to measure."""
+    moved = st.builds(lambda start, steps: start + timedelta(weeks=52 * steps), starts(case), st.integers(-10, 10))
+    minutes = st.one_of(business_minutes, st.integers(0, 10 * 24 * 60))
+    return st.tuples(st.sampled_from(["add", "between", "is_open"]), moved, minutes)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+@FRESH_CALENDARS
+@given(data=st.data())
+def test_answers_do_not_depend_on_the_order_of_questions(case, data):
+    """One fresh calendar, asked a few questions in a random order over two decades, as a long-lived
+    calendar is: every answer must be the reference's."""
+    calendar = BusinessCalendar(
+        time_zone=case.calendar.time_zone, weekly_hours=case.calendar.weekly_hours, holidays=case.calendar.holidays
+    )
+    for kind, instant, minutes in data.draw(st.lists(_question(case), min_size=1, max_size=6), label="questions"):
+        if kind == "add":
+            assert calendar.add(instant, minutes * MINUTE) == reference_add(case.reference, instant, minutes)
+        elif kind == "between":
+            end = instant + minutes * MINUTE
+            assert calendar.between(instant, end) == reference_between(case.reference, instant, end) * MINUTE
+        else:
+            assert calendar.is_open(instant) == case.reference.is_business_minute(instant)
