@@ -11,7 +11,7 @@ SIMULATOR_PORT ?= 8765
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/activesupport
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test lint install services demo bench bench-sweep clean
+.PHONY: run test lint install services demo bench bench-sweep bench-sla clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench: install services
 
 bench-sweep: install services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/sweep.py
+
+bench-sla: install services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/sla.py
 
 clean:
 	rm -rf $(VENV) var build

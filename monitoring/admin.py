@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from accounts.admin_access import ConfigurationAdmin
+
 from .ingest import quarantine_replay
 from .models import Alert, AlertRule, CasConnection, Incident, KnowledgeEntry, OverdueWindow, QuarantinedEvent
 
@@ -67,37 +69,8 @@ class QuarantinedEventAdmin(admin.ModelAdmin):
             self.message_user(request, f"{entry}: {result.outcome} ({result.detail})", level)
 
 
-class SupportAdminEditable(admin.ModelAdmin):
-    """Configuration that agents read and support admins change (the rule table, windows, knowledge)."""
-
-    def _is_support_admin(self, request) -> bool:
-        return request.user.is_superuser or getattr(request.user, "role", "") == "support_admin"
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and (
-            request.user.is_superuser or getattr(request.user, "is_support_staff", False)
-        )
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._is_support_admin(request)
-
-    def has_add_permission(self, request) -> bool:
-        return self._is_support_admin(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self._is_support_admin(request)
-
-    def has_module_permission(self, request) -> bool:
-        return self.has_view_permission(request)
-
-    def save_model(self, request, obj, form, change) -> None:
-        if hasattr(obj, "updated_by_id"):
-            obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-
-
 @admin.register(AlertRule)
-class AlertRuleAdmin(SupportAdminEditable):
+class AlertRuleAdmin(ConfigurationAdmin):
     list_display = [
         "position",
         "name",
@@ -116,7 +89,7 @@ class AlertRuleAdmin(SupportAdminEditable):
 
 
 @admin.register(OverdueWindow)
-class OverdueWindowAdmin(SupportAdminEditable):
+class OverdueWindowAdmin(ConfigurationAdmin):
     list_display = [
         "watch",
         "organisation",
@@ -130,7 +103,7 @@ class OverdueWindowAdmin(SupportAdminEditable):
 
 
 @admin.register(KnowledgeEntry)
-class KnowledgeEntryAdmin(SupportAdminEditable):
+class KnowledgeEntryAdmin(ConfigurationAdmin):
     list_display = ["key", "level", "family", "category", "customs_system", "procedure_code", "title"]
     list_filter = ["level", "category", "family"]
     search_fields = ["key", "title", "official_text", "explanation"]

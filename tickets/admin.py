@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Ticket, TicketActivity
+from accounts.admin_access import ConfigurationAdmin
+
+from .models import SlaCalendar, SlaPolicy, Ticket, TicketActivity
 
 
 class TicketActivityInline(admin.TabularInline):
@@ -20,3 +22,30 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["subject"]
     readonly_fields = [field.name for field in Ticket._meta.fields]
     inlines = [TicketActivityInline]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(ConfigurationAdmin):
+    allow_delete = False  # clock rows point at policies: disable one instead
+    list_display = [
+        "position",
+        "name",
+        "is_enabled",
+        "match_plan",
+        "match_priority",
+        "match_ticket_type",
+        "first_response_minutes",
+        "next_update_minutes",
+        "resolution_minutes",
+        "calendar",
+        "version",
+    ]
+    list_display_links = ["name"]
+    readonly_fields = ["version", "updated_at"]
+
+
+@admin.register(SlaCalendar)
+class SlaCalendarAdmin(ConfigurationAdmin):
+    allow_delete = False
+    list_display = ["name", "time_zone", "holiday_country", "version", "updated_at"]
+    readonly_fields = ["version", "updated_at"]

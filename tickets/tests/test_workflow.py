@@ -223,3 +223,19 @@ def test_an_out_of_scope_ticket_is_flagged_and_declined_once_an_agent_confirms(c
     assert ticket.status == Ticket.Status.RESOLVED
     reply = ticket.messages.get()
     assert not reply.is_internal and "not part of the Active Support service" in reply.body
+
+
+def test_agents_read_the_sla_policies_and_support_admins_change_them(client):
+    from django.urls import reverse
+
+    from accounts.models import User
+    from tickets.models import SlaPolicy
+
+    policy = SlaPolicy.objects.first()
+    client.force_login(AgentFactory(is_staff=True))
+    assert client.get(reverse("admin:tickets_slapolicy_changelist")).status_code == 200
+    assert client.post(reverse("admin:tickets_slapolicy_change", args=[policy.pk]), {}).status_code == 403
+    client.force_login(AgentFactory(is_staff=True, role=User.Role.SUPPORT_ADMIN))
+    assert b'name="first_response_minutes"' in client.get(
+        reverse("admin:tickets_slapolicy_change", args=[policy.pk])
+    ).content
