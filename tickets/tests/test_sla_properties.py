@@ -33,7 +33,7 @@ YEARS = range(FIRST_DAY.year, LAST_DAY.year + 1)
 MINUTE = timedelta(minutes=1)
 MAX_BUSINESS_MINUTES = 120 * 60  # three weeks of business time and then some: the reference stays fast
 
-# Example counts keep the module at about ten seconds. No example database (nothing to replay between runs).
+# Example counts keep the module under about twenty seconds. No example database (nothing to replay between runs).
 AGAINST_REFERENCE = settings(max_examples=150, deadline=None, database=None)  # walks weeks of minutes
 CHEAP = settings(max_examples=300, deadline=None, database=None)  # the calendar alone
 FRESH_CALENDARS = settings(max_examples=60, deadline=None, database=None)  # lays out nine years each time
@@ -160,6 +160,7 @@ def _wall_clock_minute(zone: ZoneInfo, day: date, clock: time, fold: int, nudge:
 year_end_days = st.builds(date, st.sampled_from(YEARS), st.just(12), st.integers(20, 31))
 
 
+# Built once per calendar: rebuilding the strategy for every draw made the module several times slower.
 _STARTS: dict[str, st.SearchStrategy[datetime]] = {}
 
 
