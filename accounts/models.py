@@ -53,3 +53,53 @@ class User(AbstractUser):
     @property
     def is_support_staff(self) -> bool:
         return self.role in self.STAFF_ROLES
+
+
+class ApiClient(models.Model):
+    """A machine client of the REST API (a CAS deployment, an ERP, a monitoring tool).
+
+    Each client acts as its own user (``user``): scoped to one organisation, or staff-wide when it has
+    none, so every read goes through the same tenant walls and every write lands in the history under
+    the client's name. The key is shown once; only its SHA-256 is kept. It expires and can be revoked.
+    """
+
+    name = models.CharField(max_length=100)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_client")
+    can_write = models.BooleanField(default=False, help_text="Read-only unless set.")
+    key_prefix = models.CharField(max_length=16, unique=True)
+    key_sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix})"
+
+    @property
+    def organisation_id(self) -> int | None:
+        return self.user.organisation_id
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an ``Idempotency-Key``, kept so a retry gets the same."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        DONE = "done", "Done"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_sha256 = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_age")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

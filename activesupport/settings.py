@@ -5,6 +5,7 @@ Defaults are the embedded setup of ``make run``: a SQLite file and Kombu's files
 to PostgreSQL and Redis. Times are stored in UTC; ``TIME_ZONE`` only chooses how they are shown.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -20,8 +21,19 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
-# The default key only suits a developer's machine; production sets SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz")
+# Production turns on HTTPS-only behaviour (redirect, HSTS, secure cookies) and insists on a real
+# SECRET_KEY. It is a flag of its own, not "DEBUG is off", because `make run` serves plain HTTP on
+# 127.0.0.1 with DEBUG off and must keep working.
+PRODUCTION = env.bool("DJANGO_PRODUCTION", default=False)
+if PRODUCTION:
+    # No default: a production server that forgot its key must not start with a published one.
+    SECRET_KEY = env.str("SECRET_KEY")
+else:
+    # Only for a developer's machine. The "django-insecure-" prefix makes `check --deploy` reject it
+    # (security.W009) if it is ever copied into a production environment.
+    SECRET_KEY = env.str(
+        "SECRET_KEY", default="django-insecure-dev-only-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+    )
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -43,6 +55,10 @@ INSTALLED_APPS = [
     "tickets",
     "dashboard",
     "portal",
+    # Swagger UI's files from a package, served by whitenoise like ours: no CDN for the CSP to allow.
+    "drf_spectacular_sidecar",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -54,7 +70,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns the lockout raised by its backend into the 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "activesupport.urls"
@@ -91,6 +110,11 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Axes first: it refuses a locked-out login before ModelBackend checks (and times) the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -120,18 +144,110 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Login lockout (django-axes) ------------------------------------------------------------------
+# Kept switchable from the environment for an emergency; on everywhere by default, tests included.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Finite: a lockout that lasted until an admin lifted it would hand every attacker a denial of service.
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Username and address together: one address guessing one user's password is stopped, but cannot lock
+# that user (or anyone else) out for people signing in from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts made while locked are refused but not counted, so the lock lifts a fixed time after it began:
+# retrying cannot keep a user locked out for good, and a patient attacker still gets AXES_FAILURE_LIMIT guesses
+# per cool-off either way.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+
+# --- Security headers ------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Every page is server-rendered from our own files (htmx and Swagger UI included, served by whitenoise)
+# and we write no inline script or style, so 'self' is enough. Swagger UI's CSS draws icons from data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# --- HTTPS in production ---------------------------------------------------------------------------
+# Each is on by default only under DJANGO_PRODUCTION; `make run` serves plain HTTP and needs them off.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# Load balancers and the container health check probe over plain HTTP, where a redirect to HTTPS fails them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+# Behind a TLS-terminating proxy, e.g. "HTTP_X_FORWARDED_PROTO,https". Only set it when that proxy
+# always overwrites the header: otherwise a client could claim HTTPS and skip the redirect.
+SECURE_PROXY_SSL_HEADER = env.tuple("SECURE_PROXY_SSL_HEADER", default=None)
+
 # --- REST framework and OpenAPI -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Machine clients send an API key; the browser pages' session works too (with CSRF on writes).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api_keys.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.api_keys.ClientScope",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "activesupport.api.KeysetPagination",
+    "EXCEPTION_HANDLER": "activesupport.api.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # Per user, and so per API client (each client is its own user).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Active Support desk API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Everything an agent or a customer does in the browser, for CAS deployments, ERPs and monitoring tools. "
+        "Authenticate with `Authorization: Bearer <API key>`. Lists use keyset pagination (`cursor`). "
+        'Every error is `{"error": {"status", "code", "message", "fields"}}`. '
+        "POSTs that create something accept an `Idempotency-Key` header."
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "monitoring.models.AlertKind",
+        "AlertStateEnum": "monitoring.models.Alert.State",
+        "IncidentKindEnum": "monitoring.models.Incident.Kind",
+        "QuarantineStatusEnum": "monitoring.models.QuarantinedEvent.Status",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "ProposalStatusEnum": "tickets.models.ResolutionProposal.Status",
+        "ProposalActionEnum": "tickets.models.ResolutionProposal.Action",
+        "KnowledgeLevelEnum": "monitoring.models.KnowledgeEntry.Level",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "activesupport.api.document_errors",
+    ],
 }
+# Swagger UI from drf-spectacular-sidecar's static files instead of a CDN, so the CSP can stay 'self'.
+SPECTACULAR_SETTINGS.update(SWAGGER_UI_DIST="SIDECAR", SWAGGER_UI_FAVICON_HREF="SIDECAR")
+# An Idempotency-Key is remembered at least this long (IdempotencyRecord rows are deleted after it).
+IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
 
 # --- Celery -----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -171,6 +287,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.check_sla",
         "schedule": env.float("SLA_CHECK_EVERY_SECONDS", default=60.0),
     },
+    "forget-idempotency-keys": {"task": "accounts.forget_idempotency_keys", "schedule": 3600.0},
 }
 
 # --- CAS feed ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from monitoring.api import CasWebhookApi
 from tickets.views import attachment_download
@@ -14,9 +14,13 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/cas/webhooks/<int:connection_id>/", CasWebhookApi.as_view(), name="cas-webhook"),
+    path("api/v1/", include("activesupport.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("portal/", include("portal.urls")),
     path("attachments/<str:token>/", attachment_download, name="attachment-download"),
     path("", include("dashboard.urls")),
 ]
+
+handler404 = "activesupport.errors.not_found"
+handler500 = "activesupport.errors.crashed"

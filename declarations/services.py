@@ -131,7 +131,7 @@ def _ensure_declarations(organisation_id: int, events: Iterable[FeedEvent], rece
     rows = [{"cas_id": cas_id} for cas_id in missing]
     with db.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (organisation_id, cas_id, created_at, updated_at, {_EMPTY_DECLARATION})"  # noqa: S608
+            f"INSERT INTO {table} (organisation_id, cas_id, created_at, updated_at, {_EMPTY_DECLARATION})"  # noqa: S608  # nosec B608  # names come from model metadata and code constants; values are bound parameters
             f" SELECT %s, cas_id, %s, %s, {_EMPTY_VALUES} FROM ({json_rows([('cas_id', 'text')])}) AS missing"
             " WHERE true ON CONFLICT (organisation_id, cas_id) DO NOTHING",
             [organisation_id, now, now, json.dumps(rows)],
@@ -154,7 +154,7 @@ def _ensure_declarations_postgresql(
     db.ensure_connection()
     with db.connection.cursor() as cursor:
         cursor.execute(
-            f"WITH created AS (INSERT INTO {table} (organisation_id, cas_id, created_at, updated_at,"  # noqa: S608
+            f"WITH created AS (INSERT INTO {table} (organisation_id, cas_id, created_at, updated_at,"  # noqa: S608  # nosec B608  # names come from model metadata and code constants; values are bound parameters
             f" {_EMPTY_DECLARATION}) SELECT %(org)s, cas_id, %(now)s, %(now)s, {_EMPTY_VALUES}"
             " FROM unnest(%(ids)s::text[]) AS cas_id"
             " ON CONFLICT (organisation_id, cas_id) DO NOTHING RETURNING cas_id, id)"
@@ -212,7 +212,7 @@ def _insert_events(
     ]
     with db.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (organisation_id, received_at, source, {names})"  # noqa: S608
+            f"INSERT INTO {table} (organisation_id, received_at, source, {names})"  # noqa: S608  # nosec B608  # names come from model metadata and code constants; values are bound parameters
             f" SELECT %s, %s, %s, * FROM ({json_rows(_EVENT_COLUMNS)}) AS batch"
             " WHERE true ON CONFLICT DO NOTHING RETURNING event_id, id",
             [organisation_id, json_timestamp(received_at), source, json.dumps(as_json, ensure_ascii=False)],
@@ -227,7 +227,7 @@ def _insert_events_postgresql(
     names = ", ".join(name for name, _ in _EVENT_COLUMNS)
     with _staged("ingest_event_batch", _EVENT_COLUMNS, rows) as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (organisation_id, received_at, source, {names})"  # noqa: S608
+            f"INSERT INTO {table} (organisation_id, received_at, source, {names})"  # noqa: S608  # nosec B608  # names come from model metadata and code constants; values are bound parameters
             f" SELECT %s, %s, %s, {names} FROM ingest_event_batch"
             " ON CONFLICT DO NOTHING RETURNING event_id, id",
             [organisation_id, received_at, source],
@@ -339,7 +339,7 @@ def _update_declarations(
         f" OR (excluded.last_event_at = {table}.last_event_at AND excluded.last_sequence >= {table}.last_sequence)"
     )
     upsert = (
-        f"INSERT INTO {table} (organisation_id, bcp_mode, created_at, updated_at, {', '.join(names)})"  # noqa: S608
+        f"INSERT INTO {table} (organisation_id, bcp_mode, created_at, updated_at, {', '.join(names)})"  # noqa: S608  # nosec B608  # names come from model metadata and code constants; values are bound parameters
         f" SELECT %s, '', %s, %s, * FROM ({{source}}) AS newest"
         f" WHERE true ON CONFLICT (organisation_id, cas_id) DO UPDATE SET {assignments},"
         f" updated_at = excluded.updated_at WHERE {newer}"
@@ -347,7 +347,7 @@ def _update_declarations(
     if db.vendor == "postgresql":
         with _staged("ingest_declaration_batch", _DECLARATION_COLUMNS, rows) as cursor:
             cursor.execute(
-                upsert.format(source=f"SELECT {', '.join(names)} FROM ingest_declaration_batch"),  # noqa: S608
+                upsert.format(source=f"SELECT {', '.join(names)} FROM ingest_declaration_batch"),  # noqa: S608  # nosec B608  # names come from model metadata and code constants; values are bound parameters
                 [organisation_id, received_at, received_at],
             )
             return cursor.rowcount

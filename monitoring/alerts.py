@@ -340,7 +340,7 @@ def alerts_raise(raised: Sequence[Raised], *, now: datetime) -> dict[str, int]:
     latest = "GREATEST" if db.vendor == "postgresql" else "MAX"
     with db.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({names}, state, is_open, resolution, first_seen_at, last_seen_at, fires_at)"  # noqa: S608
+            f"INSERT INTO {table} ({names}, state, is_open, resolution, first_seen_at, last_seen_at, fires_at)"  # noqa: S608  # nosec B608  # names come from model metadata and code constants; values are bound parameters
             f" SELECT {names}, 'pending', true, '', %s, %s, %s FROM ({json_rows(_ALERT_COLUMNS)}) AS raised"
             " WHERE true ON CONFLICT (fingerprint) WHERE is_open DO UPDATE SET"
             f" occurrences = {table}.occurrences + excluded.occurrences,"
@@ -366,7 +366,7 @@ def alerts_raise(raised: Sequence[Raised], *, now: datetime) -> dict[str, int]:
         columns = (("alert_id", "bigint"), ("event_id", "bigint"))
         with db.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {AlertEvidence._meta.db_table} (alert_id, event_id)"  # noqa: S608
+                f"INSERT INTO {AlertEvidence._meta.db_table} (alert_id, event_id)"  # noqa: S608  # nosec B608  # names come from model metadata and code constants; values are bound parameters
                 f" SELECT alert_id, event_id FROM ({json_rows(columns)}) AS evidence"
                 " WHERE true ON CONFLICT DO NOTHING",
                 [json.dumps(evidence)],
@@ -396,7 +396,7 @@ def alerts_recover(*, declaration_ids: Iterable[int], now: datetime) -> int:
         ids_param = json.dumps(ids)
     with db.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {alert_table} AS a SET state = 'resolved', is_open = false, resolved_at = %s,"  # noqa: S608
+            f"UPDATE {alert_table} AS a SET state = 'resolved', is_open = false, resolved_at = %s,"  # noqa: S608  # nosec B608  # names come from model metadata and code constants; values are bound parameters
             " resolution = 'declaration moved on to ' || d.status"
             f" FROM {declaration_table} AS d"
             f" WHERE a.is_open AND {touched} AND d.id = a.declaration_id AND {recovered}"

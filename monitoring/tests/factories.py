@@ -19,7 +19,7 @@ class CasConnectionFactory(factory.django.DjangoModelFactory):
     base_url = "http://127.0.0.1:9/"  # nothing listens there; tests that poll pass the simulator's URL
     client_id = factory.Sequence(lambda n: f"client-{n}")
     client_secret = "client-secret"
-    webhook_secret = "whsec-test"
+    webhook_secret = factory.Sequence(lambda n: f"whsec-{n}")  # each connection its own secret
     poll_interval_seconds = 30
 
 

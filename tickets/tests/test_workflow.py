@@ -236,6 +236,7 @@ def test_agents_read_the_sla_policies_and_support_admins_change_them(client):
     assert client.get(reverse("admin:tickets_slapolicy_changelist")).status_code == 200
     assert client.post(reverse("admin:tickets_slapolicy_change", args=[policy.pk]), {}).status_code == 403
     client.force_login(AgentFactory(is_staff=True, role=User.Role.SUPPORT_ADMIN))
-    assert b'name="first_response_minutes"' in client.get(
-        reverse("admin:tickets_slapolicy_change", args=[policy.pk])
-    ).content
+    assert (
+        b'name="first_response_minutes"'
+        in client.get(reverse("admin:tickets_slapolicy_change", args=[policy.pk])).content
+    )
