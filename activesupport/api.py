@@ -208,6 +208,8 @@ def document_errors(result, generator, request, public):
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             responses = operation.setdefault("responses", {})
+            # The HTTP server in front answers an over-long URL itself, before the API sees it.
+            responses.setdefault("414", {"description": "The URL is too long (answered by the HTTP server)."})
             codes = ["400", "401", "403", "404", "429"] + (["409", "422"] if method == "post" else [])
             for code in codes:
                 responses.setdefault(

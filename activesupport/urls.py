@@ -22,5 +22,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
 ]
 
+handler400 = "activesupport.errors.refused"
+handler403 = "activesupport.errors.forbidden"
 handler404 = "activesupport.errors.not_found"
 handler500 = "activesupport.errors.crashed"

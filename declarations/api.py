@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
@@ -77,16 +78,24 @@ class DeclarationEventSerializer(serializers.ModelSerializer):
         return json.loads(event.payload)
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 instant, compared in UTC: PostgreSQL refuses UTC offsets beyond ±15:59, which ISO
+    8601 (and Python) allow, so the offset never reaches the database."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(UTC) if value is not None else value)
+
+
 class DeclarationFilter(django_filters.FilterSet):
     status = django_filters.CharFilter()
     customs_system = django_filters.CharFilter()
     procedure_code = django_filters.CharFilter()
     declaration_type = django_filters.CharFilter()
     organisation = django_filters.NumberFilter(field_name="organisation_id")
-    last_event_after = django_filters.IsoDateTimeFilter(field_name="last_event_at", lookup_expr="gte")
-    last_event_before = django_filters.IsoDateTimeFilter(field_name="last_event_at", lookup_expr="lt")
-    accepted_after = django_filters.IsoDateTimeFilter(field_name="acceptance_date", lookup_expr="gte")
-    accepted_before = django_filters.IsoDateTimeFilter(field_name="acceptance_date", lookup_expr="lt")
+    last_event_after = UtcDateTimeFilter(field_name="last_event_at", lookup_expr="gte")
+    last_event_before = UtcDateTimeFilter(field_name="last_event_at", lookup_expr="lt")
+    accepted_after = UtcDateTimeFilter(field_name="acceptance_date", lookup_expr="gte")
+    accepted_before = UtcDateTimeFilter(field_name="acceptance_date", lookup_expr="lt")
     reference = django_filters.CharFilter(method="by_reference", help_text="An LRN or an MRN, exactly.")
 
     class Meta:

@@ -39,6 +39,8 @@ trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
 
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+# One worker: with two threads, CPython 3.11.7's ast module (hypothesis parses lambdas with it) fails now
+# and then with "AST constructor recursion depth mismatch", a schemathesis run-time error, not ours.
 status=0
 for who in staff customer; do
   key=$([ "$who" = staff ] && echo "$STAFF_KEY" || echo "$CUSTOMER_KEY")
@@ -46,7 +48,7 @@ for who in staff customer; do
   "$BIN/schemathesis" run docs/openapi.yaml --url "http://127.0.0.1:$PORT" \
     -H "Authorization: Bearer $key" --checks "$CHECKS" --max-examples "$MAX_EXAMPLES" \
     --phases examples,coverage,fuzzing \
-    --suppress-health-check all --workers 2 --no-color \
+    --suppress-health-check all --workers 1 --no-color \
     2>&1 | tee "build/fuzz-$who.log" | tail -25 || status=1
 done
 exit $status

@@ -3,6 +3,8 @@ services, so an API write lands in the same history (channel ``api``, the client
 
 from __future__ import annotations
 
+import json
+
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -177,10 +179,30 @@ class ProposalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StorableObject(serializers.DictField):
+    """A JSON object the database can store: PostgreSQL's jsonb refuses NUL characters and text that is
+    not valid Unicode (lone surrogates), so those are a 400 here, not an error at save time."""
+
+    MAX_LENGTH = 10000
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        text = json.dumps(value, ensure_ascii=False)
+        if "\\u0000" in json.dumps(value):
+            raise ValidationError("must not contain NUL characters")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("must be valid Unicode text") from None
+        if len(text) > self.MAX_LENGTH:
+            raise ValidationError(f"at most {self.MAX_LENGTH} characters of JSON")
+        return value
+
+
 class ProposalCreateSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=5000)
     action = serializers.ChoiceField(choices=ResolutionProposal.Action.choices, required=False, default="")
-    action_detail = serializers.DictField(required=False, default=dict)
+    action_detail = StorableObject(required=False, default=dict)
 
 
 class DecisionSerializer(serializers.Serializer):

@@ -204,3 +204,29 @@ def test_a_url_no_route_matches_answers_in_the_error_shape(world):
     response = api(world.a.key).get("/api/v1/tickets/%C2%84/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("detail", ['{"note": "a\\u0000b"}', '{"note": "\\ud800"}', '{"\\ud800": 1}'])
+def test_json_the_database_cannot_store_is_a_400_not_a_500(world, detail):
+    # Sent as JSON text, as schemathesis did: escaped NUL and lone surrogates are valid JSON.
+    response = api(world.staff_key).post(
+        f"/api/v1/tickets/{world.a.ticket.pk}/proposals/",
+        '{"summary": "x", "action_detail": ' + detail + "}",
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "action_detail" in response.json()["error"]["fields"]
+
+
+def test_a_date_filter_with_an_offset_postgresql_refuses_still_answers(world):
+    response = api(world.a.key).get("/api/v1/declarations/", {"last_event_after": "0603-04-15T06:59:42.36-16:36"})
+    assert response.status_code == 200
+
+
+def test_a_request_django_refuses_to_read_answers_in_the_error_shape(world):
+    form = {f"field{n}": "x" for n in range(1100)}  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
+    client = api(world.a.key)
+    client.raise_request_exception = False
+    response = client.post("/api/v1/tickets/", form, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
