@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -438,3 +438,12 @@ def alert_resolve_many(*, alert_ids: Sequence[int], resolution: str, now: dateti
     )
     _after_resolving([{**alert, "resolution": resolution} for alert in alerts], now)
     return count
+
+
+def incident_resolve(*, incident: Incident, resolution: str, by) -> None:
+    """Resolve an incident by hand with every open alert in it (an agent recorded the outcome)."""
+    now = datetime.now(tz=UTC)
+    text = f"resolved by {by}: {resolution}"
+    open_ids = list(Alert.objects.filter(incident=incident, is_open=True).values_list("id", flat=True))
+    alert_resolve_many(alert_ids=open_ids, resolution=text, now=now)
+    Incident.objects.filter(pk=incident.pk, is_open=True).update(is_open=False, resolved_at=now, resolution=text)

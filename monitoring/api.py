@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from activesupport.api import KeysetPagination
 
-from .alerts import alert_resolve_many
+from .alerts import alert_resolve_many, incident_resolve
 from .feed import MAX_BODY_BYTES, Reason, Refusal
 from .ingest import RawItem, decode_body, events_ingest, quarantine_replay, quarantine_store, raw_body_text
 from .knowledge import suggestion_text
@@ -231,6 +231,8 @@ class IncidentSerializer(serializers.ModelSerializer):
             "opened_at",
             "resolved_at",
             "resolution",
+            "acknowledged_at",
+            "acknowledged_by",
             "ticket",
         ]
         read_only_fields = fields
@@ -247,6 +249,30 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = Incident.objects.all()
         user = self.request.user
         return queryset if user.is_support_staff else queryset.filter(organisation_id=user.organisation_id)
+
+    @extend_schema(request=None, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"], filterset_fields=None)
+    def acknowledge(self, request, pk=None):
+        """Say someone is on it (support staff). Acknowledging twice changes nothing."""
+        incident = self.get_object()
+        _require_staff(request)
+        Incident.objects.filter(pk=incident.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=request.user
+        )
+        incident.refresh_from_db()
+        return Response(IncidentSerializer(incident).data)
+
+    @extend_schema(request=AlertResolveSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"], filterset_fields=None)
+    def resolve(self, request, pk=None):
+        """Resolve by hand with its open alerts, saying why (support staff)."""
+        incident = self.get_object()
+        _require_staff(request)
+        form = AlertResolveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        incident_resolve(incident=incident, resolution=form.validated_data["resolution"], by=request.user)
+        incident.refresh_from_db()
+        return Response(IncidentSerializer(incident).data)
 
 
 class QuarantinedEventSerializer(serializers.ModelSerializer):

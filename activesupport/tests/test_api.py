@@ -230,3 +230,15 @@ def test_a_request_django_refuses_to_read_answers_in_the_error_shape(world):
     response = client.post("/api/v1/tickets/", form, format="multipart")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_staff_acknowledge_and_resolve_an_incident_with_its_alerts(world):
+    client = api(world.staff_key)
+    incident = world.a.incident
+    assert client.post(f"/api/v1/incidents/{incident.pk}/acknowledge/").json()["acknowledged_at"]
+    resolved = client.post(f"/api/v1/incidents/{incident.pk}/resolve/", {"resolution": "CDS fixed"}, format="json")
+    assert resolved.status_code == 200
+    assert resolved.json()["is_open"] is False
+    assert not incident.alerts.filter(is_open=True).exists()
+    customer = api(world.a.key).post(f"/api/v1/incidents/{incident.pk}/acknowledge/")
+    assert customer.status_code == 403

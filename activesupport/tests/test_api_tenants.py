@@ -16,7 +16,7 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from activesupport.tests.api_world import PDF, api, build_world
-from monitoring.models import Alert
+from monitoring.models import Alert, Incident
 from monitoring.webhooks import sign
 from tickets.models import ResolutionProposal, Ticket, TicketActivity
 
@@ -44,6 +44,8 @@ OBJECT_OF = {
 BODIES = {
     "v1_alerts_acknowledge_create": {},
     "v1_alerts_resolve_create": {"resolution": "handled"},
+    "v1_incidents_acknowledge_create": {},
+    "v1_incidents_resolve_create": {"resolution": "handled"},
     "v1_quarantine_replay_create": {},
     "v1_tickets_assign_create": {"assignee": None},
     "v1_tickets_messages_create": {"body": "hello from another organisation"},
@@ -77,6 +79,7 @@ def snapshot(tenant) -> dict:
         "messages": ticket.messages.count(),
         "proposals": list(ResolutionProposal.objects.filter(ticket=ticket).values_list("status", flat=True)),
         "alert": Alert.objects.filter(pk=tenant.alert.pk).values_list("state", "acknowledged_at").get(),
+        "incident": Incident.objects.filter(pk=tenant.incident.pk).values_list("is_open", "acknowledged_at").get(),
         "quarantine": tenant.quarantined.__class__.objects.get(pk=tenant.quarantined.pk).status,
     }
 
