@@ -161,7 +161,9 @@ class TicketMessage(models.Model):
 
 
 # Attachments live outside the web root and are only ever served through a view that checks access.
-attachment_storage = FileSystemStorage(location=settings.ATTACHMENTS_ROOT)
+# A callable, so migrations name it instead of writing down one machine's path.
+def attachment_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.ATTACHMENTS_ROOT)
 
 
 def _attachment_path(instance: "TicketAttachment", filename: str) -> str:
