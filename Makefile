@@ -46,6 +46,7 @@ lint: install
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: install services lint
+	bash scripts/ensure-chromium.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/pytest
 	@# The same ingest and feed tests again on SQLite, the embedded default that `make run` uses.
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 CELERY_BROKER_URL=memory:// $(BIN)/pytest -m sqlite -q

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
-from declarations.selectors import declaration_list_recent
+from declarations.models import DeclarationEvent
+from declarations.selectors import declaration_list_recent, declaration_queryset_for_user
 from monitoring.knowledge import suggestion_text
 from monitoring.selectors import (
     alert_get_for_user,
@@ -212,3 +213,33 @@ def ticket_act(request, ticket_id: int, action: str):
 
 def _form_errors(form) -> str:
     return "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+
+
+@support_staff_required
+def declaration_page(request, declaration_id: int):
+    """One declaration: its status timeline with the raw events, its errors with the field each points
+    at, and the open alerts with their suggested resolution."""
+    declaration = (
+        declaration_queryset_for_user(user=request.user)
+        .select_related("organisation")
+        .filter(pk=declaration_id)
+        .first()
+    )
+    if declaration is None:
+        raise Http404("No such declaration")
+    events = list(DeclarationEvent.objects.filter(declaration=declaration).order_by("-event_time", "-id")[:100])
+    alerts = list(declaration.alerts.select_related("knowledge_entry").order_by("-last_seen_at")[:20])
+    for alert in alerts:
+        alert.suggestion = suggestion_text(
+            alert.knowledge_entry, field_name=alert.field_name, field_path=alert.field_path
+        )
+    return render(
+        request,
+        "dashboard/declaration.html",
+        {
+            "declaration": declaration,
+            "events": events,
+            "alerts": alerts,
+            "tickets": declaration.tickets.order_by("-created_at")[:20],
+        },
+    )

@@ -1,0 +1,208 @@
+"""The agent dashboard and the customer portal in a real browser (Playwright driving Debian's Chromium).
+
+Scenarios of issue 6: an agent signs in, takes a ticket from the queue, replies and proposes a
+resolution; a customer signs in, raises a ticket and accepts the proposal; a customer cannot open
+another organisation's ticket by URL. axe-core (vendored, injected into the page) checks the main pages
+for serious or critical accessibility violations. Screenshots go to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import AgentFactory, OrganisationFactory, UserFactory
+from monitoring.ingest import RawItem, events_ingest
+from monitoring.tests.factories import CasConnectionFactory, status_event
+from tickets.models import ResolutionProposal, Ticket
+from tickets.services import proposal_create, ticket_open
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it are
+# plain synchronous code, which Django would otherwise refuse inside a running loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PASSWORD = "correct horse battery staple"
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium (scripts/ensure-chromium.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def audited_page(browser):
+    """A page that lets the test inject axe-core: our CSP (rightly) refuses any inline script."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page, live_server, username: str) -> None:
+    page.goto(live_server.url + reverse("login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the current page."""
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def desk():
+    """An Active Support customer with a rejected declaration and a ticket about it, an agent, a stranger."""
+    organisation = OrganisationFactory(name="Acme Imports NV", support_plan="active")
+    connection = CasConnectionFactory(organisation=organisation)
+    rejection = status_event(
+        tenant=organisation.cas_tenant_id,
+        declaration_id="acme-1",
+        status="CustomsError",
+        previous="Submitted",
+        errors=[
+            {
+                "source": "Customs",
+                "errorCode": "CDS12016",
+                "message": "Date error",
+                "fieldReference": [{"fieldName": "AcceptanceDateTime", "path": "42A.23A"}],
+            }
+        ],
+    )
+    events_ingest(connection=connection, items=[RawItem(value=rejection)], source="pull")
+    customer = UserFactory(username="buyer", organisation=organisation)
+    agent = AgentFactory(username="agent", first_name="Ann")
+    ticket = ticket_open(
+        organisation_id=organisation.pk,
+        subject="Release stuck at the port",
+        description="Accepted yesterday, no release since.",
+        channel="portal",
+        ticket_type="release_not_received",
+        requester=customer,
+        declaration_ids=[organisation.declarations.get().pk],
+    )
+    stranger_org = OrganisationFactory(name="Beta Exports BV")
+    stranger = UserFactory(username="stranger", organisation=stranger_org)
+    return {"customer": customer, "agent": agent, "ticket": ticket, "stranger": stranger, "organisation": organisation}
+
+
+def test_an_agent_takes_a_ticket_from_the_queue_replies_and_proposes(page, live_server, desk):
+    sign_in(page, live_server, "agent")
+    page.goto(live_server.url + reverse("ticket-queue"))
+    shot(page, "agent-queue")
+    page.get_by_role("link", name="Release stuck at the port").click()
+    page.get_by_role("button", name="Assign to me").click()
+    page.get_by_role("textbox", name="Message").fill("We are chasing the National Clearance Hub with the MRN.")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("textbox", name="Proposed resolution").fill(
+        "Send an enquiry to the NCH and re-present the documents."
+    )
+    page.get_by_role("button", name="Propose to the customer").click()
+    page.wait_for_load_state("networkidle")
+    shot(page, "agent-ticket")
+
+    ticket = Ticket.objects.get(pk=desk["ticket"].pk)
+    assert ticket.assignee == desk["agent"]
+    assert ticket.first_responded_at is not None
+    assert ticket.status == Ticket.Status.PENDING_CUSTOMER
+    assert ResolutionProposal.objects.get(ticket=ticket).status == ResolutionProposal.Status.PROPOSED
+    assert page.get_by_text("We are chasing the National Clearance Hub").is_visible()
+
+
+def test_a_customer_raises_a_ticket_and_accepts_the_proposal(page, live_server, desk):
+    sign_in(page, live_server, "buyer")
+    assert page.url.endswith(reverse("portal-home"))
+    page.get_by_role("link", name="Raise a ticket").click()
+    page.get_by_label("What do you need help with?").select_option("declaration_error")
+    page.get_by_label("Subject").fill("Rejected import this morning")
+    page.get_by_label("Declaration reference (LRN or MRN), if it concerns one").fill("LRNacme-1")
+    page.get_by_label("What happened?").fill("CDS rejected it with CDS12016.")
+    page.get_by_role("button", name="Raise the ticket").click()
+    page.wait_for_load_state("networkidle")
+    shot(page, "portal-new-ticket-raised")
+    raised = Ticket.objects.get(subject="Rejected import this morning")
+    assert list(raised.declarations.values_list("cas_id", flat=True)) == ["acme-1"]
+
+    proposal_create(
+        ticket=raised, agent=desk["agent"], summary="Correct the acceptance date and resubmit.", channel="dashboard"
+    )
+    page.goto(live_server.url + reverse("portal-ticket", args=[raised.pk]))
+    assert page.get_by_text("We are waiting for you.").is_visible()
+    page.get_by_role("combobox", name="Decision").select_option("accept")
+    page.get_by_role("button", name="Send my decision").click()
+    page.wait_for_load_state("networkidle")
+    shot(page, "portal-ticket-accepted")
+
+    assert ResolutionProposal.objects.get(ticket=raised).status == ResolutionProposal.Status.ACCEPTED
+    assert Ticket.objects.get(pk=raised.pk).status == Ticket.Status.OPEN
+
+
+def test_a_customer_cannot_open_another_organisations_ticket_by_url(page, live_server, desk):
+    sign_in(page, live_server, "stranger")
+    response = page.goto(live_server.url + reverse("portal-ticket", args=[desk["ticket"].pk]))
+    assert response.status == 404
+    assert "Release stuck at the port" not in page.content()
+    page.goto(live_server.url + reverse("ticket-page", args=[desk["ticket"].pk]))
+    assert page.url.endswith(reverse("portal-home"))  # agent pages send a customer to the portal
+    assert "Release stuck at the port" not in page.content()
+
+
+@pytest.mark.parametrize(
+    ("who", "page_name"),
+    [
+        ("agent", "ticket-queue"),
+        ("agent", "ticket-page"),
+        ("agent", "declaration-page"),
+        ("buyer", "portal-home"),
+        ("buyer", "portal-ticket-new"),
+    ],
+)
+def test_the_main_pages_have_no_serious_accessibility_violations(audited_page, live_server, desk, who, page_name):
+    page = audited_page
+    arguments = {
+        "ticket-page": [desk["ticket"].pk],
+        "declaration-page": [desk["organisation"].declarations.get().pk],
+    }.get(page_name, [])
+    sign_in(page, live_server, who)
+    page.goto(live_server.url + reverse(page_name, args=arguments))
+    page.wait_for_load_state("networkidle")
+    shot(page, f"axe-{page_name}")
+    assert serious_violations(page) == []
