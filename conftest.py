@@ -61,3 +61,17 @@ def pytest_report_header(config) -> list[str]:
         f"broker: {settings.CELERY_BROKER_URL}",
         f"CI: {IS_CI}",
     ]
+
+
+@pytest.fixture
+def desk_defaults(transactional_db):
+    """The configuration data migrations install (alert rules, windows, knowledge base, SLA calendar and
+    policies). A test that commits for real has the database flushed after it, and these go with it:
+    transactional tests put them back with this fixture."""
+    from django.apps import apps
+
+    from monitoring.seed import alerting_defaults_install
+    from tickets.seed import sla_defaults_install
+
+    alerting_defaults_install(apps)
+    sla_defaults_install(apps)

@@ -92,7 +92,7 @@ def serious_violations(page) -> list[str]:
 
 
 @pytest.fixture
-def desk():
+def desk(desk_defaults):
     """An Active Support customer with a rejected declaration and a ticket about it, an agent, a stranger."""
     organisation = OrganisationFactory(name="Acme Imports NV", support_plan="active")
     connection = CasConnectionFactory(organisation=organisation)
@@ -147,6 +147,7 @@ def test_an_agent_takes_a_ticket_from_the_queue_replies_and_proposes(page, live_
     assert ticket.first_responded_at is not None
     assert ticket.status == Ticket.Status.PENDING_CUSTOMER
     assert ResolutionProposal.objects.get(ticket=ticket).status == ResolutionProposal.Status.PROPOSED
+    assert ticket.sla_policy is not None and ticket.first_responded_at >= ticket.sla_started_at
     assert page.get_by_text("We are chasing the National Clearance Hub").is_visible()
 
 

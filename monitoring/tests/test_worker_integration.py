@@ -120,14 +120,8 @@ def workers(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def alerting_defaults(transactional_db):
-    """Tests here commit for real, and the database is flushed after each: put the rule table and the
-    knowledge base (installed by a data migration) back."""
-    from django.apps import apps
-
-    from monitoring.seed import alerting_defaults_install
-
-    alerting_defaults_install(apps)
+def _defaults(desk_defaults):
+    """Tests here commit for real and the database is flushed after each: put the configuration back."""
 
 
 def tenant(connection) -> str:
