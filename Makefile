@@ -11,7 +11,7 @@ SIMULATOR_PORT ?= 8765
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/activesupport
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test lint install services demo bench bench-sweep bench-sla schema fuzz clean
+.PHONY: run test lint install services demo bench bench-sweep bench-sla bench-pages schema fuzz clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,9 @@ fuzz: install services
 
 bench-sla: install services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/sla.py
+
+bench-pages: install services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) var build
