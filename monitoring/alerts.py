@@ -447,3 +447,11 @@ def incident_resolve(*, incident: Incident, resolution: str, by) -> None:
     open_ids = list(Alert.objects.filter(incident=incident, is_open=True).values_list("id", flat=True))
     alert_resolve_many(alert_ids=open_ids, resolution=text, now=now)
     Incident.objects.filter(pk=incident.pk, is_open=True).update(is_open=False, resolved_at=now, resolution=text)
+
+
+def acknowledge(item: Alert | Incident, *, by) -> None:
+    """Someone is on it. The first acknowledgement stands; a second changes nothing."""
+    type(item).objects.filter(pk=item.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=datetime.now(tz=UTC), acknowledged_by=by
+    )
+    item.refresh_from_db()

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from activesupport.api import KeysetPagination
 
-from .alerts import alert_resolve_many, incident_resolve
+from .alerts import acknowledge, alert_resolve_many, incident_resolve
 from .feed import MAX_BODY_BYTES, Reason, Refusal
 from .ingest import RawItem, decode_body, events_ingest, quarantine_replay, quarantine_store, raw_body_text
 from .knowledge import suggestion_text
@@ -186,10 +186,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         """Say someone is on it (support staff). Acknowledging twice changes nothing."""
         alert = self.get_object()
         _require_staff(request)
-        Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=timezone.now(), acknowledged_by=request.user
-        )
-        alert.refresh_from_db()
+        acknowledge(alert, by=request.user)
         return Response(AlertSerializer(alert).data)
 
     @extend_schema(request=AlertResolveSerializer, responses=AlertSerializer)
@@ -256,10 +253,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         """Say someone is on it (support staff). Acknowledging twice changes nothing."""
         incident = self.get_object()
         _require_staff(request)
-        Incident.objects.filter(pk=incident.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=timezone.now(), acknowledged_by=request.user
-        )
-        incident.refresh_from_db()
+        acknowledge(incident, by=request.user)
         return Response(IncidentSerializer(incident).data)
 
     @extend_schema(request=AlertResolveSerializer, responses=IncidentSerializer)

@@ -248,13 +248,15 @@ def _feed_staleness(now: datetime, result: SweepResult) -> set[int]:
 
     stale_organisations: set[int] = set()
     threshold = timedelta(seconds=settings.FEED_STALE_AFTER_SECONDS)
+    open_incidents = {
+        incident.group_key: incident
+        for incident in Incident.objects.filter(kind=Incident.Kind.FEED_STALE, is_open=True)
+    }
     for connection in CasConnection.objects.filter(is_enabled=True).select_related("organisation"):
         window = max(threshold, timedelta(seconds=3 * connection.poll_interval_seconds))
         heard_at = max(filter(None, [connection.last_success_at, connection.last_push_at, connection.created_at]))
         group_key = f"connection/{connection.pk}"
-        open_incident = Incident.objects.filter(
-            organisation_id=connection.organisation_id, group_key=group_key, is_open=True
-        ).first()
+        open_incident = open_incidents.get(group_key)
         if now - heard_at > window:
             result.stale_connections += 1
             stale_organisations.add(connection.organisation_id)

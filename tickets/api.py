@@ -4,6 +4,7 @@ services, so an API write lands in the same history (channel ``api``, the client
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -22,6 +23,7 @@ from .models import ResolutionProposal, Ticket, TicketActivity, TicketAttachment
 from .selectors import ticket_history_for_user, ticket_messages_for_user, ticket_queryset_for_user
 from .services import (
     TicketError,
+    TicketNotFound,
     proposal_create,
     proposal_decide,
     ticket_assign,
@@ -262,10 +264,15 @@ class TicketFilter(django_filters.FilterSet):
         )
 
 
-def _raise(error: TicketError):
-    if str(error) == "no such ticket":
+@contextmanager
+def service_errors():
+    """A refusal of the ticket services as an API answer: 404 for another organisation's ticket, else 400."""
+    try:
+        yield
+    except TicketNotFound as error:
         raise NotFound() from error
-    raise ValidationError({"non_field_errors": [str(error)]}) from error
+    except TicketError as error:
+        raise ValidationError({"non_field_errors": [str(error)]}) from error
 
 
 class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -292,7 +299,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         form = TicketCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        try:
+        with service_errors():
             ticket = ticket_open(
                 organisation_id=data["organisation_id"],
                 subject=data["subject"],
@@ -303,8 +310,6 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 requester=request.user,
                 declaration_ids=data["declaration_ids"],
             )
-        except TicketError as error:
-            _raise(error)
         ticket = Ticket.objects.get(pk=ticket.pk)
         return Response(TicketDetailSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
@@ -325,7 +330,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return Response(MessageSerializer(messages, many=True).data)
         form = MessageCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
+        with service_errors():
             message = ticket_reply(
                 ticket=ticket,
                 author=request.user,
@@ -333,8 +338,6 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 internal=form.validated_data["internal"],
                 channel=API,
             )
-        except TicketError as error:
-            _raise(error)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -349,7 +352,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         ticket = self.get_object()
         form = AttachmentUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
+        with service_errors():
             message = ticket_reply(
                 ticket=ticket,
                 author=request.user,
@@ -358,8 +361,6 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 files=[form.validated_data["file"]],
                 channel=API,
             )
-        except TicketError as error:
-            _raise(error)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TransitionSerializer, responses=TicketDetailSerializer)
@@ -369,10 +370,8 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         ticket = self.get_object()
         form = TransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
+        with service_errors():
             ticket_transition(ticket=ticket, actor=request.user, channel=API, **form.validated_data)
-        except TicketError as error:
-            _raise(error)
         return Response(TicketDetailSerializer(Ticket.objects.get(pk=ticket.pk)).data)
 
     @extend_schema(request=AssignSerializer, responses=TicketDetailSerializer)
@@ -382,10 +381,8 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         ticket = self.get_object()
         form = AssignSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
+        with service_errors():
             ticket_assign(ticket=ticket, assignee=form.validated_data["assignee"], actor=request.user, channel=API)
-        except TicketError as error:
-            _raise(error)
         return Response(TicketDetailSerializer(Ticket.objects.get(pk=ticket.pk)).data)
 
     @extend_schema(request=PrioritySerializer, responses=TicketDetailSerializer)
@@ -395,12 +392,10 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         ticket = self.get_object()
         form = PrioritySerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
+        with service_errors():
             ticket_set_priority(
                 ticket=ticket, priority=form.validated_data["priority"], actor=request.user, channel=API
             )
-        except TicketError as error:
-            _raise(error)
         return Response(TicketDetailSerializer(Ticket.objects.get(pk=ticket.pk)).data)
 
     @extend_schema(methods=["get"], responses=ProposalSerializer(many=True))
@@ -420,10 +415,8 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return Response(ProposalSerializer(proposals, many=True).data)
         form = ProposalCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
+        with service_errors():
             proposal = proposal_create(ticket=ticket, agent=request.user, channel=API, **form.validated_data)
-        except TicketError as error:
-            _raise(error)
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionSerializer, responses=ProposalSerializer)
@@ -436,7 +429,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise NotFound()
         form = DecisionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
+        with service_errors():
             proposal = proposal_decide(
                 proposal=proposal,
                 customer=request.user,
@@ -444,8 +437,6 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 note=form.validated_data["note"],
                 channel=API,
             )
-        except TicketError as error:
-            _raise(error)
         return Response(ProposalSerializer(proposal).data)
 
     @extend_schema(responses=ActivitySerializer(many=True))

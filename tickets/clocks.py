@@ -199,10 +199,6 @@ def _write(ticket: Ticket, metric: str, kind: str, at: datetime, reason: str = "
     )
 
 
-def _current(ticket: Ticket, at: datetime) -> dict[str, MetricClock]:
-    return ticket_clocks(ticket, now=at)
-
-
 def clocks_start(ticket: Ticket, *, at: datetime) -> None:
     """A new ticket: choose its policy and start first response and resolution at the SLA start."""
     ticket.sla_policy = policy_for(ticket)
@@ -220,7 +216,7 @@ def clocks_start(ticket: Ticket, *, at: datetime) -> None:
 
 def clocks_agent_replied(ticket: Ticket, *, at: datetime) -> None:
     """An agent's public reply is the first response, and the next update the customer waited for."""
-    clocks = _current(ticket, at)
+    clocks = ticket_clocks(ticket, now=at)
     for metric in (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE):
         state = clocks[metric].state
         if state is not None and not state.fulfilled_at and not state.cancelled:
@@ -230,7 +226,7 @@ def clocks_agent_replied(ticket: Ticket, *, at: datetime) -> None:
 
 def clocks_customer_replied(ticket: Ticket, *, at: datetime) -> None:
     """The customer answered: once the first response is done, we owe them the next update."""
-    clocks = _current(ticket, at)
+    clocks = ticket_clocks(ticket, now=at)
     first = clocks[Metric.FIRST_RESPONSE].state
     update = clocks[Metric.NEXT_UPDATE]
     waiting = update.state is not None and (update.state.is_running or update.state.paused)
@@ -241,7 +237,7 @@ def clocks_customer_replied(ticket: Ticket, *, at: datetime) -> None:
 
 def clocks_status_changed(ticket: Ticket, *, old: str, new: str, at: datetime) -> None:
     pausing = _pausing_statuses(ticket.sla_policy)
-    clocks = _current(ticket, at)
+    clocks = ticket_clocks(ticket, now=at)
     if new in DONE_STATUSES:
         for metric, clock in clocks.items():
             state = clock.state

@@ -28,11 +28,15 @@ class TicketError(Exception):
     """A change that is not allowed (wrong person, wrong state, bad upload); the message says why."""
 
 
+class TicketNotFound(TicketError):
+    """Another organisation's ticket: answered exactly as a ticket that does not exist."""
+
+
 def _check_access(ticket: Ticket, user) -> None:
     if user is None or user.is_support_staff:
         return
     if user.organisation_id != ticket.organisation_id:
-        raise TicketError("no such ticket")  # the same answer as for a ticket that does not exist
+        raise TicketNotFound("no such ticket")
 
 
 def _require_staff(user, what: str) -> None:
@@ -180,19 +184,7 @@ def ticket_transition(*, ticket: Ticket, status: str, actor, channel: str, reaso
         raise TicketError("only support staff may change this ticket's status")
     if previous == Ticket.Status.CLOSED:
         raise TicketError("a closed ticket stays closed; raise a new one")
-    now = timezone.now()
-    ticket.status = status
-    ticket.resolved_at = now if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED) else None
-    ticket.save(update_fields=["status", "resolved_at", "updated_at"])
-    ticket_record(
-        ticket=ticket,
-        action="status_changed",
-        channel=channel,
-        actor=actor,
-        detail={"from": previous, "to": status, "reason": reason},
-        at=now,
-    )
-    clocks.clocks_status_changed(ticket, old=previous, new=status, at=now)
+    _move(ticket, status, actor, channel, reason, timezone.now())
     return ticket
 
 
@@ -302,6 +294,7 @@ def ticket_reply(
 
 
 def _move(ticket: Ticket, status: str, actor, channel: str, reason: str, now: datetime) -> None:
+    """Change the status, write the history row and move the SLA clocks: every status change does this."""
     previous = ticket.status
     ticket.status = status
     ticket.resolved_at = now if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED) else None
