@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from timezone_field import TimeZoneField
 
 
 class Organisation(models.Model):
@@ -40,6 +41,8 @@ class User(AbstractUser):
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER_USER)
+    # Pages show times in this zone (UTC on hover); business hours stay those of the SLA calendar.
+    time_zone = TimeZoneField(default="Europe/Brussels", use_pytz=False)
 
     class Meta:
         constraints = [

@@ -48,6 +48,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "priority",
             "status",
             "alert_kind",
+            "customs_system",
             "suggested_resolution",
             "channel",
             "requester",
@@ -83,6 +84,14 @@ class TicketCreateSerializer(serializers.Serializer):
     description = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000)
     ticket_type = serializers.ChoiceField(choices=Ticket.Type.choices, default=Ticket.Type.OTHER)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL)
+    customs_system = serializers.RegexField(
+        r"^[A-Za-z0-9_-]*$",
+        max_length=32,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="CDS, PLDA, AES ...; blank takes the first referenced declaration's.",
+    )
     declaration_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=1000
     )
@@ -249,6 +258,8 @@ class TicketFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(choices=Ticket.Scope.choices)
     organisation = django_filters.NumberFilter(field_name="organisation_id")
     assignee = django_filters.NumberFilter(field_name="assignee_id")
+    alert_kind = django_filters.CharFilter()
+    customs_system = django_filters.CharFilter(lookup_expr="iexact")
     sla_breached = django_filters.BooleanFilter()
     open = django_filters.BooleanFilter(method="only_open")
 
@@ -307,6 +318,7 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 channel=API,
                 ticket_type=data["ticket_type"],
                 priority=data["priority"],
+                customs_system=data["customs_system"],
                 requester=request.user,
                 declaration_ids=data["declaration_ids"],
             )

@@ -67,6 +67,9 @@ class Ticket(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     # The alert kind that opened it ("customs_error" ...), blank for tickets people raised.
     alert_kind = models.CharField(max_length=40, blank=True, default="")
+    # The customs system it concerns (CDS, PLDA, AES ...): what the customer said, else that of the
+    # first linked declaration. The queue filters on it during an outage.
+    customs_system = models.CharField(max_length=32, blank=True, default="")
     # A copy of the knowledge-base suggestion at the time the ticket opened: what the agent read then.
     suggested_resolution = models.TextField(blank=True, default="")
     channel = models.CharField(max_length=12, choices=Channel.choices)

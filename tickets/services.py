@@ -19,6 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from declarations.models import Declaration
+
 from . import clocks
 from .models import ResolutionProposal, Ticket, TicketActivity, TicketAttachment, TicketDeclaration, TicketMessage
 from .scope import scope_assess
@@ -63,6 +65,7 @@ def ticket_open(
     priority: str = Ticket.Priority.NORMAL,
     description: str = "",
     alert_kind: str = "",
+    customs_system: str = "",
     suggested_resolution: str = "",
     sla_started_at: datetime | None = None,
     requester=None,
@@ -74,6 +77,11 @@ def ticket_open(
     now = timezone.now()
     if requester is not None and not requester.is_support_staff and requester.organisation_id != organisation_id:
         raise TicketError("a customer raises tickets for their own organisation only")
+    declaration_ids = list(declaration_ids)
+    if not customs_system and declaration_ids:
+        customs_system = (
+            Declaration.objects.filter(pk=min(declaration_ids)).values_list("customs_system", flat=True).first() or ""
+        )
     ticket = Ticket.objects.create(
         organisation_id=organisation_id,
         subject=subject[:300],
@@ -81,6 +89,7 @@ def ticket_open(
         ticket_type=ticket_type,
         priority=priority,
         alert_kind=alert_kind,
+        customs_system=customs_system.strip().upper()[:32],
         suggested_resolution=suggested_resolution,
         channel=channel,
         requester=requester,
