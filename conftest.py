@@ -66,12 +66,13 @@ def pytest_report_header(config) -> list[str]:
 @pytest.fixture
 def desk_defaults(transactional_db):
     """The configuration data migrations install (alert rules, windows, knowledge base, SLA calendar and
-    policies). A test that commits for real has the database flushed after it, and these go with it:
-    transactional tests put them back with this fixture."""
+    policies, canned replies). A test that commits for real has the database flushed after it, and these
+    go with it: transactional tests put them back with this fixture."""
     from django.apps import apps
 
     from monitoring.seed import alerting_defaults_install
-    from tickets.seed import sla_defaults_install
+    from tickets.seed import canned_replies_install, sla_defaults_install
 
     alerting_defaults_install(apps)
     sla_defaults_install(apps)
+    canned_replies_install(apps)

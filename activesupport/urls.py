@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.views import account_settings
 from monitoring.api import CasWebhookApi
 from tickets.views import attachment_download
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/settings/", account_settings, name="account-settings"),
     path("api/v1/cas/webhooks/<int:connection_id>/", CasWebhookApi.as_view(), name="cas-webhook"),
     path("api/v1/", include("activesupport.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

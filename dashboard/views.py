@@ -1,4 +1,4 @@
-"""The first agent pages: what is arriving from CAS, what is wrong with it, and how each feed is doing."""
+"""The agent pages: what is arriving from CAS, what is wrong with it, and how each feed is doing."""
 
 from functools import wraps
 
@@ -9,17 +9,19 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Organisation
 from declarations.models import DeclarationEvent
 from declarations.selectors import declaration_list_recent, declaration_queryset_for_user
+from declarations.systems import customs_system_states
 from monitoring.knowledge import suggestion_text
 from monitoring.selectors import (
     alert_get_for_user,
     alert_list_open,
+    alert_open_count_by_system,
     connection_list_for_user,
     incident_list_open,
     quarantine_open_count,
 )
+from tickets.canned import canned_replies_for, canned_reply_render
 from tickets.clocks import sla_explain
 from tickets.forms import PriorityForm, ProposalForm, ReplyForm, TransitionForm
 from tickets.models import ResolutionProposal, Ticket
@@ -27,6 +29,7 @@ from tickets.selectors import (
     ticket_get_for_user,
     ticket_history_for_user,
     ticket_messages_for_user,
+    ticket_open_count_by_system,
     ticket_proposals,
     ticket_queue,
 )
@@ -42,9 +45,28 @@ from tickets.services import (
     ticket_transition,
 )
 
+from .forms import QueueFilterForm
+
+
+def support_staff_required(view):
+    """Agent pages: support staff only; a customer is sent to the portal."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_support_staff:
+            return redirect("portal-home")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
 
 def _feed_context(request) -> dict:
     return {
+        "systems": customs_system_states(
+            open_alerts=alert_open_count_by_system(user=request.user),
+            open_tickets=ticket_open_count_by_system(user=request.user),
+        ),
         "declarations": declaration_list_recent(user=request.user, limit=50),
         "connections": connection_list_for_user(user=request.user),
         "quarantined": quarantine_open_count(user=request.user),
@@ -53,14 +75,12 @@ def _feed_context(request) -> dict:
     }
 
 
-@login_required
+@support_staff_required
 def home(request):
-    if not request.user.is_support_staff:
-        return redirect("portal-home")
     return render(request, "dashboard/home.html", _feed_context(request))
 
 
-@login_required
+@support_staff_required
 def feed_partial(request):
     """What htmx swaps in every few seconds, so declarations and alerts appear without a reload."""
     return render(request, "dashboard/_feed.html", _feed_context(request))
@@ -84,40 +104,20 @@ def alert_detail(request, alert_id: int):
 # --- Tickets (agents) ----------------------------------------------------------------------------
 
 
-def support_staff_required(view):
-    """Agent pages: support staff only; a customer is sent to the portal."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_support_staff:
-            return redirect("portal-home")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 @support_staff_required
 def ticket_queue_page(request):
-    status = request.GET.get("status", "")
-    organisation = request.GET.get("organisation", "")
-    tickets = ticket_queue(
-        user=request.user,
-        status=status if status in Ticket.Status.values else "",
-        organisation_id=int(organisation) if organisation.isdigit() else None,
-    )
-    return render(
-        request,
-        "dashboard/tickets.html",
-        {
-            "tickets": tickets,
-            "status": status,
-            "statuses": Ticket.Status.choices,
-            "organisation": organisation,
-            "organisations": Organisation.objects.order_by("name"),
-            "now": timezone.now(),
-        },
-    )
+    """The work queue, most urgent first. htmx asks for the rows alone: on a filter change (the URL
+    follows) and every few seconds, so countdowns and new tickets arrive without a reload."""
+    form = QueueFilterForm(request.GET)
+    context = {
+        "tickets": ticket_queue(user=request.user, filters=form.queue_filters()),
+        "form": form,
+        "filtered": any(value for key, value in request.GET.items() if key in form.fields),
+        "now": timezone.now(),
+    }
+    if request.htmx:
+        return render(request, "dashboard/_queue.html", context)
+    return render(request, "dashboard/tickets.html", context)
 
 
 @support_staff_required
@@ -125,6 +125,7 @@ def ticket_page(request, ticket_id: int):
     ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
     if ticket is None:
         raise Http404("No such ticket")
+    canned = canned_replies_for(ticket)
     context = {
         "ticket": ticket,
         "messages_": ticket_messages_for_user(ticket=ticket, user=request.user),
@@ -135,12 +136,21 @@ def ticket_page(request, ticket_id: int):
         "alerts": ticket.alerts.select_related("declaration").order_by("-last_seen_at")[:50],
         "incidents": ticket.incidents.all(),
         "sla": sla_explain(ticket),
-        "reply_form": ReplyForm(),
+        "canned_replies": canned,
+        "reply_form": ReplyForm(initial={"body": _canned_body(request, ticket, canned)}),
         "proposal_form": ProposalForm(),
         "transition_form": TransitionForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
     }
+    if request.htmx and request.htmx.target == "reply-box":
+        return render(request, "dashboard/_reply_box.html", context)
     return render(request, "dashboard/ticket.html", context)
+
+
+def _canned_body(request, ticket: Ticket, canned: list) -> str:
+    """The reply box starts from the canned reply the agent picked (``?canned=<id>``), filled in."""
+    chosen = next((reply for reply in canned if str(reply.pk) == request.GET.get("canned")), None)
+    return canned_reply_render(chosen, ticket=ticket, agent=request.user) if chosen else ""
 
 
 @support_staff_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
+
 from accounts.models import User
 
 from .models import Alert, CasConnection, Incident, QuarantinedEvent
@@ -53,3 +55,9 @@ def incident_list_open(*, user: User) -> list[Incident]:
     if not user.is_support_staff:
         queryset = queryset.filter(organisation_id=user.organisation_id)
     return list(queryset.order_by("-opened_at")[:20])
+
+
+def alert_open_count_by_system(*, user: User) -> dict[str, int]:
+    """Open alerts per customs system, for the customs systems panel."""
+    rows = alert_queryset_for_user(user=user).filter(is_open=True).values("customs_system").annotate(n=Count("id"))
+    return {row["customs_system"]: row["n"] for row in rows}

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from accounts.admin_access import ConfigurationAdmin
 
-from .models import SlaCalendar, SlaPolicy, Ticket, TicketActivity
+from .models import CannedReply, SlaCalendar, SlaPolicy, Ticket, TicketActivity
 
 
 class TicketActivityInline(admin.TabularInline):
@@ -49,3 +49,10 @@ class SlaCalendarAdmin(ConfigurationAdmin):
     allow_delete = False
     list_display = ["name", "time_zone", "holiday_country", "version", "updated_at"]
     readonly_fields = ["version", "updated_at"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(ConfigurationAdmin):
+    list_display = ["title", "ticket_type", "is_active", "updated_at"]
+    list_filter = ["is_active", "ticket_type"]
+    search_fields = ["title", "body"]

@@ -351,3 +351,25 @@ class SlaClockEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.metric} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CannedReply(models.Model):
+    """A ready answer an agent inserts into a reply and edits before sending.
+
+    The body may name ``{requester}``, ``{organisation}``, ``{ticket}``, ``{declaration}`` and
+    ``{agent}``; ``tickets.canned`` fills them in for the ticket at hand.
+    """
+
+    title = models.CharField(max_length=120, unique=True)
+    body = models.TextField()
+    # Offered first for tickets of this type; blank offers it for every type.
+    ticket_type = models.CharField(max_length=32, choices=Ticket.Type.choices, blank=True, default="")
+    is_active = models.BooleanField("active", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return self.title

@@ -7,7 +7,9 @@ of replies, not of notes; the history of what they may see.
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, F, QuerySet
 
 from accounts.models import User
 
@@ -33,13 +35,52 @@ def ticket_get_for_user(*, user: User, ticket_id: int) -> Ticket | None:
     )
 
 
-def ticket_queue(*, user: User, status: str = "", organisation_id: int | None = None, limit: int = 100) -> list[Ticket]:
-    """Open tickets, the most urgent deadline first; tickets without a running clock last."""
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the agent narrowed the queue to; empty means "any". ``assignee`` is "me", "none" or a user id;
+    ``alert_kind`` "none" means tickets people raised (no alert opened them)."""
+
+    status: str = ""
+    organisation_id: int | None = None
+    ticket_type: str = ""
+    alert_kind: str = ""
+    customs_system: str = ""
+    assignee: str = ""
+
+
+def ticket_queue(*, user: User, filters: QueueFilters = QueueFilters(), limit: int = 100) -> list[Ticket]:
+    """Open tickets, the most urgent deadline first; tickets without a running clock last. One query."""
     queryset = ticket_queryset_for_user(user=user).select_related("organisation", "assignee")
-    queryset = queryset.filter(status=status) if status else queryset.filter(status__in=Ticket.OPEN_STATUSES)
-    if organisation_id:
-        queryset = queryset.filter(organisation_id=organisation_id)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    else:
+        queryset = queryset.filter(status__in=Ticket.OPEN_STATUSES)
+    if filters.organisation_id:
+        queryset = queryset.filter(organisation_id=filters.organisation_id)
+    if filters.ticket_type:
+        queryset = queryset.filter(ticket_type=filters.ticket_type)
+    if filters.alert_kind:
+        queryset = queryset.filter(alert_kind="" if filters.alert_kind == "none" else filters.alert_kind)
+    if filters.customs_system:
+        queryset = queryset.filter(customs_system=filters.customs_system)
+    if filters.assignee == "me":
+        queryset = queryset.filter(assignee=user)
+    elif filters.assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        queryset = queryset.filter(assignee_id=int(filters.assignee))
     return list(queryset.order_by(F("sla_due_at").asc(nulls_last=True), "-created_at")[:limit])
+
+
+def ticket_open_count_by_system(*, user: User) -> dict[str, int]:
+    """Open tickets per customs system, for the customs systems panel."""
+    rows = (
+        ticket_queryset_for_user(user=user)
+        .filter(status__in=Ticket.OPEN_STATUSES)
+        .values("customs_system")
+        .annotate(n=Count("id"))
+    )
+    return {row["customs_system"]: row["n"] for row in rows}
 
 
 def ticket_messages_for_user(*, ticket: Ticket, user: User) -> list[TicketMessage]:
