@@ -9,11 +9,13 @@ for serious or critical accessibility violations. Screenshots go to build/screen
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.tests.factories import AgentFactory, OrganisationFactory, UserFactory
 from monitoring.ingest import RawItem, events_ingest
@@ -131,8 +133,22 @@ def test_an_agent_takes_a_ticket_from_the_queue_replies_and_proposes(page, live_
     sign_in(page, live_server, "agent")
     page.goto(live_server.url + reverse("ticket-queue"))
     shot(page, "agent-queue")
-    page.get_by_role("link", name="Release stuck at the port").click()
+    # A filter applies at once (htmx) and the URL follows, so the filtered queue is a link to share.
+    page.get_by_label("Type").select_option("release_not_received")
+    page.wait_for_url("**ticket_type=release_not_received**")
+    expect(page.locator("#queue")).to_contain_text("Release stuck at the port")
+    # The keyboard: j selects the first (most urgent) ticket, o opens it.
+    page.keyboard.press("j")
+    page.keyboard.press("o")
+    page.wait_for_url("**" + reverse("ticket-page", args=[desk["ticket"].pk]))
     page.get_by_role("button", name="Assign to me").click()
+    # A canned reply arrives filled in for this ticket; the agent then writes their own words over it.
+    page.get_by_label("Start from a canned reply").select_option(
+        label="Release not received: chasing customs (for this type)"
+    )
+    page.get_by_role("button", name="Insert").click()
+    filled_in = re.compile(r"^Hello .*The release of ", re.DOTALL)
+    expect(page.get_by_role("textbox", name="Message")).to_have_value(filled_in)
     page.get_by_role("textbox", name="Message").fill("We are chasing the National Clearance Hub with the MRN.")
     page.get_by_role("button", name="Send").click()
     page.get_by_role("textbox", name="Proposed resolution").fill(
@@ -210,3 +226,31 @@ def test_the_main_pages_have_no_serious_accessibility_violations(audited_page, l
     page.wait_for_load_state("networkidle")
     shot(page, f"axe-{page_name}")
     assert serious_violations(page) == []
+
+
+AGENT_PAGES = ["home", "ticket-queue", "ticket-page", "declaration-page"]
+
+
+def page_url(live_server, desk, name: str) -> str:
+    arguments = {
+        "ticket-page": [desk["ticket"].pk],
+        "declaration-page": [desk["organisation"].declarations.get().pk],
+    }.get(name, [])
+    return live_server.url + reverse(name, args=arguments)
+
+
+@pytest.mark.parametrize(("width", "height", "label"), [(1280, 800, "laptop"), (768, 1024, "tablet")])
+def test_the_agent_pages_fit_a_laptop_and_a_tablet(browser, live_server, desk, width, height, label):
+    """Nothing spills sideways: a wide table scrolls inside its card, the page itself never does."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "agent")
+        for name in AGENT_PAGES:
+            page.goto(page_url(live_server, desk, name))
+            page.wait_for_load_state("networkidle")
+            shot(page, f"{label}-{name}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px {label}"
+    finally:
+        context.close()
