@@ -46,7 +46,8 @@ def seed_large(db, declarations: int, alerts: int, tickets: int) -> None:
                    CASE WHEN n %% 10 = 0 THEN '[{"source": "Customs", "errorCode": "CDS12016",
                         "message": "Date error", "fieldReference": [{"fieldName": "AcceptanceDateTime",
                         "path": "42A.23A"}]}]' ELSE '[]' END::jsonb,
-                   '', now() - (n || ' seconds')::interval, n, '', now(), now()
+                   CASE WHEN n %% 1000 = 0 THEN 'queue' ELSE '' END, now() - (n || ' seconds')::interval, n, '',
+                   now(), now()
             FROM generate_series(1, %(total)s) AS n
             """,
             {"org": org, "total": declarations},
@@ -81,10 +82,11 @@ def seed_large(db, declarations: int, alerts: int, tickets: int) -> None:
         cursor.execute(
             """
             INSERT INTO tickets_ticket (organisation_id, subject, description, ticket_type, priority, status,
-                alert_kind, suggested_resolution, channel, sla_started_at, sla_policy_id, sla_due_at,
+                alert_kind, customs_system, suggested_resolution, channel, sla_started_at, sla_policy_id, sla_due_at,
                 sla_breached, scope, scope_reason, scope_reply, created_at, updated_at)
             SELECT %(org)s + n %% 50, 'Customs error CDS12016 on LRN' || n, 'Rejected', 'declaration_error',
-                   (ARRAY['urgent','high','normal','low'])[1 + n %% 4], 'open', 'customs_error', '', 'automation',
+                   (ARRAY['urgent','high','normal','low'])[1 + n %% 4], 'open', 'customs_error',
+                   (ARRAY['CDS','PLDA','AES'])[1 + n %% 3], '', 'automation',
                    now() - ((n %% 14) || ' days')::interval,
                    CASE (n %% 4) WHEN 0 THEN %(urgent)s WHEN 1 THEN %(high)s WHEN 2 THEN %(normal)s ELSE %(low)s END,
                    now() + ((n %% 5000) || ' minutes')::interval, n %% 7 = 0, 'in_scope', '', '', now(), now()
