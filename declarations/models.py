@@ -62,6 +62,8 @@ class Declaration(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status"], name="declaration_org_status"),
             models.Index(fields=["organisation", "-last_event_at"], name="declaration_org_recent"),
+            # The agents' "latest declarations" across every organisation.
+            models.Index(fields=["-last_event_at", "-id"], name="declaration_recent"),
             models.Index(fields=["lrn"], name="declaration_lrn"),
             models.Index(fields=["mrn"], name="declaration_mrn"),
             models.Index(

@@ -355,6 +355,10 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["declaration"], condition=models.Q(is_open=True), name="alert_open_declaration"),
             models.Index(fields=["fires_at"], condition=models.Q(state="pending"), name="alert_pending_due"),
+            # The alert stream on the agents' home page: open alerts, firing first, newest first.
+            models.Index(
+                fields=["state", "-last_seen_at", "-id"], condition=models.Q(is_open=True), name="alert_open_stream"
+            ),
             models.Index(
                 fields=["organisation", "kind", "reason_code", "customs_system"],
                 condition=models.Q(is_open=True),

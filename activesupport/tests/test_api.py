@@ -242,3 +242,22 @@ def test_staff_acknowledge_and_resolve_an_incident_with_its_alerts(world):
     assert not incident.alerts.filter(is_open=True).exists()
     customer = api(world.a.key).post(f"/api/v1/incidents/{incident.pk}/acknowledge/")
     assert customer.status_code == 403
+
+
+def test_a_ticket_names_its_customs_system_and_the_list_filters_on_it(world):
+    client = api(world.a.key)
+    named = client.post("/api/v1/tickets/", {"subject": "PLDA down?", "customs_system": "plda"}, format="json")
+    assert named.status_code == 201 and named.json()["customs_system"] == "PLDA"
+    bad = client.post("/api/v1/tickets/", {"subject": "x", "customs_system": "CDS; drop"}, format="json")
+    assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"customs_system"}
+
+    expected = set(
+        Ticket.objects.filter(organisation=world.a.organisation, customs_system="PLDA").values_list("id", flat=True)
+    )
+    assert named.json()["id"] in expected
+    found = {row["id"] for row in client.get("/api/v1/tickets/", {"customs_system": "plda"}).json()["results"]}
+    assert found == expected
+    # The wall holds for the filter too: organisation B's PLDA tickets never show.
+    theirs = api(world.b.key).post("/api/v1/tickets/", {"subject": "B's", "customs_system": "PLDA"}, format="json")
+    found = {row["id"] for row in client.get("/api/v1/tickets/", {"customs_system": "PLDA"}).json()["results"]}
+    assert theirs.json()["id"] not in found and found == expected
