@@ -171,6 +171,7 @@ def test_a_customer_raises_a_ticket_and_accepts_the_proposal(page, live_server, 
     sign_in(page, live_server, "buyer")
     assert page.url.endswith(reverse("portal-home"))
     page.get_by_role("link", name="Raise a ticket").click()
+    page.wait_for_load_state()  # htmx (a deferred script) listens from here on
     # Choosing the type brings its questions (htmx); the reference field appears once they are in.
     page.get_by_label("What do you need help with?").select_option("declaration_error")
     page.get_by_label("Subject").fill("Rejected import this morning")
