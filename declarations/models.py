@@ -66,6 +66,8 @@ class Declaration(models.Model):
             models.Index(fields=["-last_event_at", "-id"], name="declaration_recent"),
             models.Index(fields=["lrn"], name="declaration_lrn"),
             models.Index(fields=["mrn"], name="declaration_mrn"),
+            # Customers search their declarations by their own reference (the portal, exact match).
+            models.Index(fields=["organisation", "trader_reference"], name="declaration_trader_ref"),
             models.Index(
                 fields=["watch_due_at"], condition=models.Q(watch_due_at__isnull=False), name="declaration_watch_due"
             ),

@@ -106,7 +106,8 @@ def sla_in_plain_words(ticket: Ticket) -> list[str]:
         elif metric.status == "breached":
             lines.append(f"{promise}. We are late on this one; it has priority.")
         else:
-            lines.append(f"{promise}, by {_when(metric.due_at)} ({explained.time_zone} time).")
+            # The deadline in the reader's own zone (and said so); business hours stay the calendar's.
+            lines.append(f"{promise}, by {_when(metric.due_at)} ({timezone.get_current_timezone_name()} time).")
     if explained.calendar:
         lines.append(f"Business hours: {explained.calendar}, public holidays excluded.")
     return lines

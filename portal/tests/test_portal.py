@@ -169,3 +169,13 @@ def test_an_agent_works_a_ticket_from_the_queue(client, agent, alice):
     assert ticket.status == Ticket.Status.PENDING_CUSTOMER
     page = client.get(reverse("ticket-page", args=[ticket.pk])).content.decode()
     assert "SLA timeline" in page and "Waiting for the customer" in page and "We are chasing the NCH." in page
+
+
+def test_the_sla_promise_is_told_in_the_customers_own_time_zone(client, alice):
+    ticket = ticket_open(organisation_id=alice.organisation_id, subject="New", channel="portal", requester=alice)
+    alice.time_zone = "America/New_York"
+    alice.save(update_fields=["time_zone"])
+    client.force_login(alice)
+    html = client.get(reverse("portal-ticket", args=[ticket.pk])).content.decode()
+    assert "(America/New_York time)" in html
+    assert "Business hours: Brussels business hours" in html
