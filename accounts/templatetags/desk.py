@@ -9,6 +9,10 @@ from django.utils.html import format_html
 register = template.Library()
 
 
+def _iso_utc(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 @register.simple_tag
 def when(instant: datetime | None, fmt: str = "D d M H:i", empty: str = "\u2013") -> str:
     """``<time>`` in the active (user's) time zone; the title carries the UTC instant, unambiguous
@@ -18,7 +22,7 @@ def when(instant: datetime | None, fmt: str = "D d M H:i", empty: str = "\u2013"
     utc = instant.astimezone(UTC)
     return format_html(
         '<time datetime="{}" title="{} UTC">{}</time>',
-        utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        _iso_utc(utc),
         utc.strftime("%Y-%m-%d %H:%M:%S"),
         dateformat.format(timezone.localtime(instant), fmt),
     )
@@ -57,8 +61,8 @@ def countdown(due_at: datetime | None, breached: bool = False, now: datetime | N
     return format_html(
         '<time class="sla sla-{}" datetime="{}" data-due="{}" data-breached="{}" title="due {} · {} UTC">{}</time>',
         state,
-        utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        _iso_utc(utc),
+        _iso_utc(utc),
         "1" if breached else "",
         dateformat.format(timezone.localtime(due_at), "D d M H:i"),
         utc.strftime("%Y-%m-%d %H:%M"),
