@@ -21,7 +21,7 @@ from accounts.tests.factories import AgentFactory, OrganisationFactory, UserFact
 from monitoring.ingest import RawItem, events_ingest
 from monitoring.tests.factories import CasConnectionFactory, status_event
 from tickets.models import ResolutionProposal, Ticket
-from tickets.services import proposal_create, ticket_open
+from tickets.services import proposal_create, ticket_open, ticket_reply
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -195,6 +195,29 @@ def test_a_customer_raises_a_ticket_and_accepts_the_proposal(page, live_server, 
 
     assert ResolutionProposal.objects.get(ticket=raised).status == ResolutionProposal.Status.ACCEPTED
     assert Ticket.objects.get(pk=raised.pk).status == Ticket.Status.OPEN
+
+
+def test_new_messages_appear_on_an_open_ticket_page_without_a_reload(browser, live_server, desk):
+    """The agent and the customer each have the ticket open; what the other writes appears (htmx)."""
+    agent_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    customer_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        agent_page, customer_page = agent_context.new_page(), customer_context.new_page()
+        sign_in(agent_page, live_server, "agent")
+        agent_page.goto(live_server.url + reverse("ticket-page", args=[desk["ticket"].pk]))
+        sign_in(customer_page, live_server, "buyer")
+        customer_page.goto(live_server.url + reverse("portal-ticket", args=[desk["ticket"].pk]))
+        agent_page.get_by_role("textbox", name="Message").fill("half-typed, must survive the refresh")
+
+        ticket_reply(ticket=desk["ticket"], author=desk["customer"], body="The truck is waiting.", channel="portal")
+        ticket_reply(ticket=desk["ticket"], author=desk["agent"], body="We are on it.", channel="dashboard")
+
+        expect(agent_page.locator("#messages")).to_contain_text("The truck is waiting.", timeout=15_000)
+        expect(customer_page.locator("#messages")).to_contain_text("We are on it.", timeout=15_000)
+        expect(agent_page.get_by_role("textbox", name="Message")).to_have_value("half-typed, must survive the refresh")
+    finally:
+        agent_context.close()
+        customer_context.close()
 
 
 def test_a_customer_cannot_open_another_organisations_ticket_by_url(page, live_server, desk):
