@@ -23,7 +23,7 @@ install: $(BIN)/.installed
 
 run: install
 # The Kombu filesystem broker's folders must exist before the worker and beat start.
-	mkdir -p var/broker/queue var/broker/processed
+	mkdir -p var/broker/queue var/broker/processed var/broker/control
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py demo_setup --simulator-url http://127.0.0.1:$(SIMULATOR_PORT) --web-url http://127.0.0.1:$(PORT)

@@ -259,6 +259,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Kombu's exchange table; its default is ./control, which would land in the checkout.
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     # Longer than any task may run, so a task held by a live worker is never handed out twice.
