@@ -306,7 +306,11 @@ def _move(ticket: Ticket, status: str, actor, channel: str, reason: str, now: da
     """Change the status, write the history row and move the SLA clocks: every status change does this."""
     previous = ticket.status
     ticket.status = status
-    ticket.resolved_at = now if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED) else None
+    if status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        ticket.resolved_at = None
+    elif not (status == Ticket.Status.CLOSED and ticket.resolved_at is not None):
+        # Closing a resolved ticket keeps the moment it was resolved: that is what reports count.
+        ticket.resolved_at = now
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
     ticket_record(
         ticket=ticket,

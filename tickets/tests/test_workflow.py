@@ -1,6 +1,9 @@
 """Replies, notes, attachments, scope and customer alignment, each written to the ticket's history."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import AgentFactory, OrganisationFactory, UserFactory
@@ -240,3 +243,18 @@ def test_agents_read_the_sla_policies_and_support_admins_change_them(client):
         b'name="first_response_minutes"'
         in client.get(reverse("admin:tickets_slapolicy_change", args=[policy.pk])).content
     )
+
+
+def test_closing_a_resolved_ticket_keeps_when_it_was_resolved(ticket, agent):
+    with time_machine.travel(datetime(2026, 11, 30, 10, 0, tzinfo=UTC), tick=False):
+        ticket_transition(ticket=ticket, status="resolved", actor=agent, channel="dashboard")
+    with time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=UTC), tick=False):
+        ticket_transition(ticket=ticket, status="closed", actor=agent, channel="dashboard")
+    ticket.refresh_from_db()
+    assert ticket.resolved_at == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    # Closed straight from open, the closing is the resolution.
+    other = ticket_open(organisation_id=ticket.organisation_id, subject="x", channel="api")
+    with time_machine.travel(datetime(2026, 12, 8, 10, 0, tzinfo=UTC), tick=False):
+        ticket_transition(ticket=other, status="closed", actor=agent, channel="dashboard")
+    other.refresh_from_db()
+    assert other.resolved_at == datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
