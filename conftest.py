@@ -11,6 +11,9 @@ import os
 
 import pytest
 
+# Chromium, Playwright, axe-core and screenshots for the browser tests of every app.
+pytest_plugins = ["activesupport.tests.browser"]
+
 IS_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

@@ -1,13 +1,11 @@
 """The portal's declaration, alert, download and user pages and the new-ticket form in a real browser
-(Playwright driving Debian's Chromium, as dashboard/tests/test_browser.py): no serious accessibility
+(Playwright driving Debian's Chromium, activesupport/tests/browser.py): no serious accessibility
 violation, nothing spilling sideways on a tablet, and the new-ticket form asking each type's
 questions with htmx and without JavaScript."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -16,30 +14,13 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from accounts.tests.factories import OrganisationFactory, UserFactory
-from dashboard.tests.test_browser import CHROMIUM, serious_violations, shot, sign_in
+from activesupport.tests.browser import serious_violations, shot, sign_in
 from declarations.models import Declaration, DeclarationEvent
 from monitoring.models import Alert
 from tickets.models import Ticket
 from tickets.services import ticket_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium (scripts/ensure-chromium.sh)")
-    from playwright.sync_api import sync_playwright
-
-    # As in dashboard/tests/test_browser.py: only while the browser runs.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            yield browser
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
