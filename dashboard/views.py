@@ -126,8 +126,16 @@ def ticket_page(request, ticket_id: int):
     if ticket is None:
         raise Http404("No such ticket")
     canned = canned_replies_for(ticket)
-    context = {
+    reply_box = {
         "ticket": ticket,
+        "canned_replies": canned,
+        "reply_form": ReplyForm(initial={"body": _canned_body(request, ticket, canned)}),
+    }
+    if request.htmx and request.htmx.target == "reply-box":
+        # Inserting a canned reply redraws the reply box alone: none of the rest is read.
+        return render(request, "dashboard/_reply_box.html", reply_box)
+    context = {
+        **reply_box,
         "messages_": ticket_messages_for_user(ticket=ticket, user=request.user),
         "history": ticket_history_for_user(ticket=ticket, user=request.user),
         "proposals": ticket_proposals(ticket=ticket),
@@ -136,14 +144,10 @@ def ticket_page(request, ticket_id: int):
         "alerts": ticket.alerts.select_related("declaration").order_by("-last_seen_at")[:50],
         "incidents": ticket.incidents.all(),
         "sla": sla_explain(ticket),
-        "canned_replies": canned,
-        "reply_form": ReplyForm(initial={"body": _canned_body(request, ticket, canned)}),
         "proposal_form": ProposalForm(),
         "transition_form": TransitionForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
     }
-    if request.htmx and request.htmx.target == "reply-box":
-        return render(request, "dashboard/_reply_box.html", context)
     return render(request, "dashboard/ticket.html", context)
 
 
